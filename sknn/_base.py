@@ -1,0 +1,415 @@
+"""The base estimator: one template for fit, partial_fit and predict.
+
+``fit`` runs validate -> encode target -> build module -> build ``net_`` ->
+train -> record. Families (MLP, convolutional, recurrent, ...) supply the
+input check and the module; tasks (classifier, regressor) supply the target
+hooks (see :mod:`sknn._tasks`).
+"""
+
+import copy
+import functools
+import types
+import warnings
+from numbers import Integral, Real
+
+import numpy as np
+import pandas as pd
+import torch
+from sklearn.base import BaseEstimator
+from sklearn.exceptions import ConvergenceWarning
+from sklearn.model_selection import train_test_split
+from sklearn.utils import check_random_state
+from sklearn.utils.metaestimators import available_if
+from sklearn.utils.validation import check_is_fitted
+
+from ._data import check_tabular, n_samples, take, to_device, to_tensor
+from ._device import resolve_device, seeded
+from ._sklearn import Interval, StrOptions, _check_sample_weight, _fit_context
+from ._training import (
+    LEARNING_RATES,
+    SOLVERS,
+    Convergence,
+    LearningRateSchedule,
+    ProgressLog,
+    SknnNet,
+    make_optimizer_kwargs,
+)
+
+# Rows per forward pass at prediction time.
+PREDICT_BATCH_ROWS = 16384
+
+
+def init_with_defaults(init, **defaults):
+    """Return a copy of the function ``init`` with other keyword-only defaults.
+
+    A family writes its ``__init__`` once; a concrete estimator whose task
+    needs another default (a regressor's ``loss='squared_error'``) takes a
+    copy with that default, so ``inspect.signature`` -- and so ``get_params``
+    and ``clone`` -- show the right value.
+
+    Examples
+    --------
+    >>> from sknn._base import init_with_defaults
+    >>> def f(*, loss="a"):
+    ...     return loss
+    >>> init_with_defaults(f, loss="b")()
+    'b'
+    """
+    copied = types.FunctionType(init.__code__, init.__globals__, init.__name__,
+                                init.__defaults__, init.__closure__)
+    copied.__kwdefaults__ = {**init.__kwdefaults__, **defaults}
+    copied.__doc__ = init.__doc__
+    copied.__qualname__ = init.__qualname__
+    copied.__module__ = init.__module__
+    return copied
+
+
+def _stochastic(estimator):
+    if estimator.solver == "lbfgs":
+        raise AttributeError("partial_fit is only available for stochastic optimizers; "
+                             f"{estimator.solver!r} is not stochastic.")
+    return True
+
+
+class BaseNeuralNet(BaseEstimator):
+    """Template of every sknn estimator. Not for direct use.
+
+    Subclasses provide ``__init__`` (a family), ``_build_module`` and, when
+    the input is not a table, ``_check_input`` and ``_summary_input``; a task
+    mixin provides ``_encode_target``, ``_target_weights``, ``_stratify``,
+    ``_make_criterion``, ``_score_output`` and ``_decode_output``.
+    """
+
+    _parameter_constraints = {
+        "solver": [StrOptions(set(SOLVERS))],
+        "alpha": [Interval(Real, 0, None, closed="left")],
+        "batch_size": [StrOptions({"auto"}), Interval(Integral, 1, None, closed="left")],
+        "learning_rate": [StrOptions(set(LEARNING_RATES))],
+        "learning_rate_init": [Interval(Real, 0, None, closed="neither")],
+        "power_t": [Interval(Real, 0, None, closed="left")],
+        "max_iter": [Interval(Integral, 1, None, closed="left")],
+        "shuffle": ["boolean"],
+        "random_state": ["random_state"],
+        "tol": [Interval(Real, 0, None, closed="left")],
+        "verbose": ["verbose"],
+        "warm_start": ["boolean"],
+        "momentum": [Interval(Real, 0, 1, closed="both")],
+        "nesterovs_momentum": ["boolean"],
+        "early_stopping": ["boolean"],
+        "validation_fraction": [Interval(Real, 0, 1, closed="neither")],
+        "beta_1": [Interval(Real, 0, 1, closed="left")],
+        "beta_2": [Interval(Real, 0, 1, closed="left")],
+        "epsilon": [Interval(Real, 0, None, closed="neither")],
+        "n_iter_no_change": [Interval(Integral, 1, None, closed="left")],
+        "max_fun": [Interval(Integral, 1, None, closed="left")],
+        "device": [str, torch.device],
+        "max_grad_norm": [Interval(Real, 0, None, closed="neither"), None],
+        "callbacks": [list, None],
+    }
+
+    # -- hooks for families ---------------------------------------------
+    def _check_input(self, X, *, reset, dtype=np.float32):
+        """Validate ``X``; return it as a ``dtype`` tensor (or tuple of tensors)."""
+        return to_tensor(check_tabular(self, X, reset=reset, dtype=dtype))
+
+    def _build_module(self, X, n_outputs):
+        """Return the untrained ``nn.Module`` for input ``X`` and ``n_outputs``."""
+        raise NotImplementedError
+
+    def _summary_input(self):
+        """Two zero samples shaped like the training input, for :meth:`summary`."""
+        return torch.zeros(2, self.n_features_in_)
+
+    # -- fitting ----------------------------------------------------------
+    @_fit_context(prefer_skip_nested_validation=True)
+    def fit(self, X, y, sample_weight=None):
+        """Train the network on ``X`` and ``y``.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, ...)
+            Training input: numpy arrays of any numeric dtype, pandas
+            DataFrames, or (tabular estimators) scipy sparse matrices.
+        y : array-like of shape (n_samples,) or (n_samples, n_outputs)
+            Targets.
+        sample_weight : array-like of shape (n_samples,), default=None
+            Weights of the samples in the loss and the validation score.
+
+        Returns
+        -------
+        self : object
+            The fitted estimator.
+        """
+        return self._fit(X, y, sample_weight, incremental=False)
+
+    def _partial_fit(self, X, y, sample_weight, classes=None):
+        return self._fit(X, y, sample_weight, incremental=True, classes=classes)
+
+    def _fit(self, X, y, sample_weight, *, incremental, classes=None):
+        reset = not hasattr(self, "net_") or not (incremental or self.warm_start)
+        if incremental and self.early_stopping:
+            raise ValueError("partial_fit does not support early_stopping=True")
+        device = resolve_device(str(self.device)) if reset else torch.device(self.net_.device)
+        X = self._check_input(X, reset=reset)
+        if y is None and self.__sklearn_tags__().target_tags.required:
+            raise ValueError(f"This {type(self).__name__} estimator requires y to be passed, "
+                             "but the target y is None.")
+        y = self._encode_target(y, reset=reset, classes=classes)
+        n = n_samples(X)
+        if y.shape[0] != n:
+            raise ValueError(f"X has {n} samples but y has {y.shape[0]}; they must match.")
+        weights = self._sample_weights(sample_weight, y, n)
+        batch_size = self._batch_size(n)
+        if reset:
+            self._seed = self._draw_seed()
+        seed = self._seed + (0 if reset else len(self.net_.history))
+        train, valid = self._split(X, y, weights, seed, incremental)
+        with seeded(seed, device):
+            if reset:
+                self.net_ = self._make_net(X, device, batch_size, n)
+            elif not incremental:
+                self.net_.initialize_optimizer()
+            self.net_.batch_size = batch_size
+            try:
+                self.n_iter_ = self.net_.fit_epochs(
+                    to_device(train, device),
+                    to_device(valid, device),
+                    epochs=1 if incremental else self.max_iter,
+                    shuffle=self.shuffle,
+                    max_grad_norm=self.max_grad_norm,
+                    score=self._score_output if valid is not None else None,
+                )
+            except Exception:
+                if reset:
+                    del self.net_
+                raise
+        if not incremental and self.n_iter_ == self.max_iter and self.net_.stop_message_ is None:
+            optimizer = "L-BFGS" if self.solver == "lbfgs" else "Stochastic Optimizer"
+            warnings.warn(
+                f"{optimizer}: Maximum iterations ({self.max_iter}) reached and the "
+                "optimization hasn't converged yet.",
+                ConvergenceWarning,
+            )
+        return self
+
+    def _draw_seed(self):
+        if self.random_state is None:
+            # Fresh entropy: leaves numpy's global random state untouched.
+            return int(np.random.SeedSequence().generate_state(1)[0] >> 1)
+        if isinstance(self.random_state, Integral):
+            return int(self.random_state)
+        return int(check_random_state(self.random_state).randint(2**31 - 1))
+
+    def _batch_size(self, n):
+        if self.solver == "lbfgs":
+            return n
+        if self.batch_size == "auto":
+            return min(200, n)
+        if self.batch_size > n:
+            warnings.warn("Got `batch_size` less than 1 or larger than sample size. "
+                          "It is going to be clipped")
+        return min(self.batch_size, n)
+
+    def _sample_weights(self, sample_weight, y, n):
+        """Sample weights times class weights, as a tensor; None when all equal.
+
+        The weighted loss is normalised by the weights' sum, so constant
+        weights train exactly as no weights.
+        """
+        weights = None
+        if sample_weight is not None:
+            weights = _check_sample_weight(sample_weight, np.empty((n, 0)), dtype=np.float64)
+        class_weights = self._target_weights(y)
+        if class_weights is not None:
+            weights = class_weights if weights is None else weights * class_weights
+        if weights is None or np.all(weights == weights[0]):
+            return None
+        return to_tensor(weights, torch.float32)
+
+    def _split(self, X, y, weights, seed, incremental):
+        """``(train, valid)`` triples; ``valid`` is None without early stopping."""
+        if incremental or not self.early_stopping:
+            return (X, y, weights), None
+        index = np.arange(n_samples(X))
+        train_index, valid_index = train_test_split(
+            index, test_size=self.validation_fraction, random_state=seed,
+            stratify=self._stratify(y),
+        )
+        if len(valid_index) < 2:
+            raise ValueError("The validation set is too small. Increase 'validation_fraction' "
+                             "or the size of your dataset.")
+
+        def subset(index):
+            index = torch.from_numpy(np.sort(index))
+            return take(X, index), y[index], None if weights is None else weights[index]
+
+        return subset(train_index), subset(valid_index)
+
+    def _make_net(self, X, device, batch_size, n):
+        optimizer, optimizer_kwargs = make_optimizer_kwargs(self, batch_size)
+        if self.solver == "lbfgs":
+            l2_penalty = self.alpha / n
+        else:
+            l2_penalty = 0.0 if self.solver == "adamw" else self.alpha / batch_size
+        callbacks = [
+            ("convergence", Convergence(self.tol, self.n_iter_no_change, self.early_stopping,
+                                        adaptive=self.learning_rate == "adaptive",
+                                        verbose=bool(self.verbose))),
+        ]
+        if self.solver == "lbfgs":
+            callbacks = []
+        elif self.learning_rate not in ("constant", "adaptive"):
+            callbacks.append(("learning_rate", LearningRateSchedule(
+                self.learning_rate, self.learning_rate_init, self.power_t, self.max_iter)))
+        if self.verbose:
+            callbacks.append(("progress", ProgressLog(self.max_iter)))
+        callbacks += [copy.deepcopy(callback) for callback in self.callbacks or []]
+        net = SknnNet(
+            self._build_module(X, self.n_outputs_),
+            criterion=self._make_criterion(),
+            optimizer=optimizer,
+            lr=1.0 if self.solver == "lbfgs" else self.learning_rate_init,
+            batch_size=batch_size,
+            max_epochs=self.max_iter,
+            device=device,
+            callbacks=callbacks,
+            l2_penalty=l2_penalty,
+            max_fun=self.max_fun,
+            **{f"optimizer__{key}": value for key, value in optimizer_kwargs.items()},
+        )
+        return net.initialize()
+
+    # -- prediction -------------------------------------------------------
+    def _forward(self, X, fn=None):
+        """Network outputs for ``X`` as a tensor on the training device.
+
+        On the CPU, input that is not already float32 is predicted in float64
+        (see :meth:`SknnNet.predict_tensor`); pass float32 for float32 speed.
+        """
+        check_is_fitted(self)
+        device = torch.device(self.net_.device)
+        float32 = device.type != "cpu" or getattr(X, "dtype", None) == np.float32
+        data = self._check_input(X, reset=False, dtype=np.float32 if float32 else np.float64)
+        return self.net_.predict_tensor(to_device(data, device), PREDICT_BATCH_ROWS, fn=fn)
+
+    def predict(self, X):
+        """Predict with the trained network.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, ...)
+            The input.
+
+        Returns
+        -------
+        ndarray of shape (n_samples,) or (n_samples, n_outputs)
+            Class labels (in the type of the training labels) for classifiers,
+            values for regressors.
+        """
+        return self._decode_output(self._forward(X), X)
+
+    def embed(self, X, layer=-1):
+        """The learned representation: the output of a hidden layer.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, ...)
+            The input.
+        layer : int, default=-1
+            Which hidden layer; negative values count from the last one.
+
+        Returns
+        -------
+        ndarray of shape (n_samples, layer_width)
+        """
+        output = self._forward(X, fn=functools.partial(type(self.module_).embed, layer=layer))
+        return output.cpu().numpy()
+
+    def summary(self):
+        """Table of the network's layers, output shapes and parameter counts.
+
+        Returns
+        -------
+        pandas.DataFrame
+            One row per layer that runs in the forward pass (columns
+            ``layer``, ``type``, ``output_shape``, ``n_params``), then a
+            ``total`` row with every trainable parameter.
+        """
+        check_is_fitted(self)
+        module = self.module_
+        rows, handles = [], []
+
+        def record(name):
+            def hook(layer, inputs, output):
+                shape = tuple(output.shape) if isinstance(output, torch.Tensor) else \
+                    tuple(output[0].shape)
+                rows.append((name, type(layer).__name__, (None, *shape[1:]),
+                             sum(p.numel() for p in layer.parameters(recurse=False))))
+            return hook
+
+        for name, layer in module.named_modules():
+            if name and not any(True for _ in layer.children()):
+                handles.append(layer.register_forward_hook(record(name)))
+        try:
+            self.net_.predict_tensor(to_device(self._summary_input(), self.net_.device), 2)
+        finally:
+            for handle in handles:
+                handle.remove()
+        total = sum(p.numel() for p in module.parameters() if p.requires_grad)
+        rows.append(("total", "", None, total))
+        return pd.DataFrame(rows, columns=["layer", "type", "output_shape", "n_params"])
+
+    # -- fitted attributes derived from the net -----------------------------
+    @property
+    def module_(self):
+        """The trained ``torch.nn.Module``."""
+        return self.net_.module_
+
+    @property
+    def device_(self):
+        """The device the network lives on, as a string."""
+        return str(self.net_.device)
+
+    @property
+    def loss_curve_(self):
+        """Training loss of every epoch."""
+        return [float(loss) for loss in self.net_.history[:, "train_loss"]]
+
+    @property
+    def loss_(self):
+        """Training loss of the last epoch."""
+        return self.loss_curve_[-1]
+
+    @property
+    def best_loss_(self):
+        """Lowest training loss; None with ``early_stopping``."""
+        return None if self.early_stopping else min(self.loss_curve_)
+
+    @property
+    def validation_scores_(self):
+        """Validation score of every epoch with ``early_stopping``, else None."""
+        if not self.early_stopping:
+            return None
+        return [row["valid_score"] for row in self.net_.history if "valid_score" in row]
+
+    @property
+    def best_validation_score_(self):
+        """Best validation score with ``early_stopping``, else None."""
+        scores = self.validation_scores_
+        return max(scores) if scores else None
+
+    @property
+    def t_(self):
+        """Training samples seen by the optimizer over all calls."""
+        return self.net_.samples_seen_
+
+    def __sklearn_is_fitted__(self):
+        return hasattr(self, "net_")
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.input_tags.sparse = True
+        return tags
+
+
+partial_fit_available = available_if(_stochastic)

@@ -1,0 +1,115 @@
+"""Input conversion: numpy, pandas and scipy.sparse in, float32 tensors out.
+
+Training and prediction never go through ``Dataset.__getitem__``: the whole
+input is held as one float32 tensor (or a tuple/dict of tensors for modules
+that take several inputs) and batches are slices of it.
+"""
+
+import numpy as np
+import scipy.sparse as sp
+import torch
+from sklearn.utils.validation import validate_data
+
+
+def check_tabular(estimator, X, *, reset, dtype=np.float32):
+    """Validate 2-D ``X`` and return it as a C-contiguous ``dtype`` array.
+
+    Sets ``n_features_in_`` and ``feature_names_in_`` when ``reset`` is true
+    and checks them otherwise. NaN, infinity, complex numbers, 1-D input and
+    empty input raise a ``ValueError`` naming the problem. Sparse matrices are
+    accepted and made dense (the networks themselves are dense).
+
+    Parameters
+    ----------
+    estimator : BaseEstimator
+        The estimator whose ``n_features_in_`` is set or checked.
+    X : array-like or sparse matrix of shape (n_samples, n_features)
+        The input.
+    reset : bool
+        True in ``fit``, False in ``predict`` and ``partial_fit`` after the
+        first call.
+    dtype : numpy dtype, default=np.float32
+        The dtype of the result.
+
+    Returns
+    -------
+    ndarray of shape (n_samples, n_features)
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sklearn.base import BaseEstimator
+    >>> from sknn._data import check_tabular
+    >>> check_tabular(BaseEstimator(), np.arange(6).reshape(3, 2), reset=True).dtype
+    dtype('float32')
+    """
+    X = validate_data(
+        estimator,
+        X,
+        reset=reset,
+        accept_sparse=("csr", "csc", "coo"),
+        dtype=dtype,
+        order="C",
+    )
+    if sp.issparse(X):
+        X = X.toarray()
+    return X
+
+
+def to_tensor(array, dtype=None):
+    """Return ``array`` as a tensor, sharing memory where it can.
+
+    Read-only arrays (memory maps, say) are copied once, since torch cannot
+    wrap them safely.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sknn._data import to_tensor
+    >>> to_tensor(np.zeros((2, 3), dtype=np.float32)).shape
+    torch.Size([2, 3])
+    """
+    array = np.asarray(array)
+    if not array.flags.writeable:
+        array = array.copy()
+    tensor = torch.from_numpy(np.ascontiguousarray(array))
+    return tensor if dtype is None else tensor.to(dtype)
+
+
+def n_samples(data):
+    """Number of samples in a tensor, or in a tuple/dict of tensors."""
+    if isinstance(data, torch.Tensor):
+        return data.shape[0]
+    first = next(iter(data.values())) if isinstance(data, dict) else data[0]
+    return n_samples(first)
+
+
+def take(data, index):
+    """Select samples ``index`` (a slice or an index tensor) from ``data``."""
+    if data is None:
+        return None
+    if isinstance(data, torch.Tensor):
+        return data[index]
+    if isinstance(data, dict):
+        return {key: take(value, index) for key, value in data.items()}
+    return tuple(take(value, index) for value in data)
+
+
+def to_device(data, device):
+    """Move a tensor, or a tuple/dict of tensors, to ``device``."""
+    if data is None:
+        return None
+    if isinstance(data, torch.Tensor):
+        return data.to(device, non_blocking=True)
+    if isinstance(data, dict):
+        return {key: to_device(value, device) for key, value in data.items()}
+    return tuple(to_device(value, device) for value in data)
+
+
+def call_module(module, data):
+    """Call ``module`` on one input, positional inputs, or keyword inputs."""
+    if isinstance(data, torch.Tensor):
+        return module(data)
+    if isinstance(data, dict):
+        return module(**data)
+    return module(*data)

@@ -1,0 +1,18 @@
+"""Every scikit-learn name sknn uses that is not public API, in one place.
+
+scikit-learn moves its private helpers between releases; keeping the imports
+here means a new release needs one file changed, not every estimator.
+"""
+
+from sklearn.base import _fit_context
+from sklearn.utils._param_validation import HasMethods, Interval, StrOptions
+from sklearn.utils.validation import _check_sample_weight, _check_y
+
+__all__ = [
+    "HasMethods",
+    "Interval",
+    "StrOptions",
+    "_check_sample_weight",
+    "_check_y",
+    "_fit_context",
+]

@@ -1,0 +1,475 @@
+"""The training engine: a skorch net with a tensor-slice batch path.
+
+:class:`SknnNet` is a :class:`skorch.NeuralNet` that keeps what skorch is good
+at (module/optimizer/criterion initialisation, callbacks, history, pickling
+that maps CUDA tensors to the CPU when CUDA is gone) and replaces its
+``Dataset``/``DataLoader`` batch path, which assembles every batch sample by
+sample, with slices of tensors that already live on the training device. The
+running loss stays on the device; the host reads it once per epoch.
+
+scikit-learn's training semantics are callbacks on that net:
+:class:`Convergence` (``tol``/``n_iter_no_change``, early stopping, the
+'adaptive' learning rate), :class:`LearningRateSchedule` and
+:class:`ProgressLog` (``verbose``).
+"""
+
+import copy
+import functools
+import math
+import sys
+
+import torch
+from skorch import NeuralNet
+from skorch.callbacks import Callback, EpochTimer
+
+from ._data import call_module, n_samples, take
+
+SOLVERS = ("adam", "adamw", "sgd", "rmsprop", "adagrad", "lbfgs")
+LEARNING_RATES = ("constant", "invscaling", "adaptive", "step", "exponential", "cosine")
+
+_BATCH_HOOKS = ("on_batch_begin", "on_batch_end", "on_grad_computed")
+
+
+def make_optimizer_kwargs(estimator, batch_size):
+    """Return ``(optimizer class, keyword arguments)`` for an estimator's solver.
+
+    ``alpha`` is an L2 penalty on weight matrices scaled as scikit-learn's
+    MLPs scale it (``alpha / batch_size`` per step, biases not penalised).
+    With 'adamw' it is the decoupled weight decay instead.
+    """
+    solver = estimator.solver
+    l2 = estimator.alpha / batch_size
+    if solver == "adam":
+        return torch.optim.Adam, dict(
+            betas=(estimator.beta_1, estimator.beta_2), eps=estimator.epsilon, weight_decay=l2
+        )
+    if solver == "adamw":
+        return torch.optim.AdamW, dict(
+            betas=(estimator.beta_1, estimator.beta_2),
+            eps=estimator.epsilon,
+            weight_decay=estimator.alpha,
+        )
+    if solver == "sgd":
+        return torch.optim.SGD, dict(
+            momentum=estimator.momentum,
+            nesterov=bool(estimator.nesterovs_momentum and estimator.momentum > 0),
+            weight_decay=l2,
+        )
+    if solver == "rmsprop":
+        return torch.optim.RMSprop, dict(eps=estimator.epsilon, weight_decay=l2)
+    if solver == "adagrad":
+        return torch.optim.Adagrad, dict(eps=estimator.epsilon, weight_decay=l2)
+    # lbfgs: the penalty is added to the full-batch loss by SknnNet.lbfgs_iteration.
+    return torch.optim.LBFGS, dict(history_size=10, line_search_fn="strong_wolfe")
+
+
+class DivergenceError(ValueError):
+    """Training loss became NaN or infinite."""
+
+
+class SknnNet(NeuralNet):
+    """A skorch ``NeuralNet`` trained on device-resident tensors.
+
+    The estimator builds it with an initialised module and a per-sample
+    criterion, then calls :meth:`fit_epochs` with ``(X, y, sample_weight)``
+    tensors already on ``device``. Batches are slices (or, when shuffling,
+    index gathers) of those tensors. User callbacks receive the usual skorch
+    notifications; batch-level notifications are sent only to callbacks that
+    implement them.
+
+    Examples
+    --------
+    >>> import torch
+    >>> from sknn._training import SknnNet
+    >>> from sknn.modules import MLP, HalfSquaredError
+    >>> net = SknnNet(MLP(2, 1, (4,)), criterion=HalfSquaredError(),
+    ...               optimizer=torch.optim.Adam, batch_size=8).initialize()
+    >>> X, y = torch.randn(32, 2), torch.randn(32, 1)
+    >>> _ = net.fit_epochs((X, y, None), epochs=2)
+    >>> len(net.history)
+    2
+    """
+
+    def __init__(self, module, *args, l2_penalty=0.0, max_fun=15000, **kwargs):
+        super().__init__(module, *args, train_split=None, verbose=0, **kwargs)
+        self.l2_penalty = l2_penalty
+        self.max_fun = max_fun
+
+    @property
+    def _default_callbacks(self):
+        return [("epoch_timer", EpochTimer())]
+
+    def initialize_optimizer(self, triggered_directly=None):
+        """Build the optimizer with weight decay on weight matrices only."""
+        kwargs = self.get_params_for("optimizer")
+        decay = kwargs.pop("weight_decay", 0.0)
+        params = [param for _, param in self.get_all_learnable_params()]
+        if self.optimizer is torch.optim.LBFGS:
+            groups = params
+        else:
+            groups = [
+                {"params": [p for p in params if p.ndim > 1], "weight_decay": decay},
+                {"params": [p for p in params if p.ndim <= 1], "weight_decay": 0.0},
+            ]
+        self.optimizer_ = self.optimizer(groups, lr=self.lr, **kwargs)
+        return self
+
+    def on_batch_begin(self, net, batch=None, training=False, **kwargs):
+        # skorch opens a history row per batch; sknn records per epoch only.
+        pass
+
+    def infer(self, x, **fit_params):
+        return call_module(self.module_, x)
+
+    def get_loss(self, y_pred, y_true, X=None, training=False, sample_weight=None):
+        """Mean of the per-sample criterion, weighted by ``sample_weight``."""
+        loss = self.criterion_(y_pred, y_true)
+        if sample_weight is None:
+            return loss.mean()
+        return (loss * sample_weight).sum() / sample_weight.sum().clamp_min(1e-12)
+
+    def penalty(self):
+        """``0.5 * l2_penalty * ||W||^2`` over weight matrices (scikit-learn's term)."""
+        if not self.l2_penalty:
+            return 0.0
+        squares = sum(p.pow(2).sum() for p in self.module_.parameters() if p.ndim > 1)
+        return 0.5 * self.l2_penalty * squares
+
+    # -- training -------------------------------------------------------
+    def fit_epochs(self, train, valid=None, *, epochs, shuffle=True, max_grad_norm=None,
+                   score=None):
+        """Train for at most ``epochs`` epochs; return the number run.
+
+        Parameters
+        ----------
+        train, valid : tuple of (X, y, sample_weight)
+            Tensors (``sample_weight`` may be None) on the net's device.
+        epochs : int
+            The most epochs to run; callbacks may stop earlier by setting
+            ``net.stop_message_`` or, as skorch's own callbacks do, by raising
+            ``KeyboardInterrupt``.
+        shuffle : bool
+            Shuffle the samples every epoch.
+        max_grad_norm : float or None
+            Clip the gradient norm of every step to this value.
+        score : callable or None
+            ``score(y_pred, y, sample_weight) -> scalar tensor``, recorded as
+            ``valid_score`` each epoch when ``valid`` is given.
+        """
+        self.stop_message_ = None
+        lbfgs = isinstance(self.optimizer_, torch.optim.LBFGS)
+        hooks = {
+            name: [cb for _, cb in self.callbacks_
+                   if getattr(type(cb), name) is not getattr(Callback, name)]
+            for name in _BATCH_HOOKS
+        }
+        X, y, _ = train
+        self.notify("on_train_begin", X=X, y=y)
+        ran = 0
+        try:
+            for _ in range(epochs):
+                self.notify("on_epoch_begin", dataset_train=train, dataset_valid=valid)
+                if lbfgs:
+                    loss = self.lbfgs_iteration(train)
+                else:
+                    loss = self.run_train_epoch(train, shuffle, max_grad_norm, hooks)
+                ran += 1
+                self.history.record("train_loss", loss)
+                if valid is not None:
+                    valid_loss, valid_score = self.evaluate(valid, score)
+                    self.history.record("valid_loss", valid_loss)
+                    if valid_score is not None:
+                        self.history.record("valid_score", valid_score)
+                self.notify("on_epoch_end", dataset_train=train, dataset_valid=valid)
+                if self.stop_message_ is not None:
+                    break
+        except KeyboardInterrupt:
+            # skorch's callbacks (EarlyStopping, say) stop training this way.
+            pass
+        self.notify("on_train_end", X=X, y=y)
+        return ran
+
+    def run_train_epoch(self, train, shuffle, max_grad_norm, hooks):
+        """One pass over ``train`` in mini-batches; returns the mean loss."""
+        X, y, w = train
+        n = n_samples(X)
+        batch_size = self.batch_size
+        device = y.device
+        order = torch.randperm(n, device=device) if shuffle else None
+        total = torch.zeros((), device=device)
+        self.module_.train()
+        optimizer = self.optimizer_
+        parameters = list(self.module_.parameters()) if max_grad_norm else None
+        for start in range(0, n, batch_size):
+            index = slice(start, start + batch_size) if order is None else \
+                order[start:start + batch_size]
+            batch = (take(X, index), y[index], None if w is None else w[index])
+            for cb in hooks["on_batch_begin"]:
+                cb.on_batch_begin(self, batch=batch, training=True)
+            optimizer.zero_grad(set_to_none=True)
+            loss = self.get_loss(self.infer(batch[0]), batch[1], sample_weight=batch[2])
+            loss.backward()
+            for cb in hooks["on_grad_computed"]:
+                cb.on_grad_computed(self, named_parameters=list(self.get_all_learnable_params()),
+                                    batch=batch, training=True)
+            if max_grad_norm:
+                torch.nn.utils.clip_grad_norm_(parameters, max_grad_norm)
+            optimizer.step()
+            size = batch[1].shape[0]
+            self.samples_seen_ = getattr(self, "samples_seen_", 0) + size
+            detached = loss.detach()
+            total += detached * (size if batch[2] is None else batch[2].sum())
+            for cb in hooks["on_batch_end"]:
+                cb.on_batch_end(self, batch=batch, training=True, loss=detached)
+        weight = n if w is None else w.sum()
+        with torch.no_grad():
+            return self._finite(float(total / weight) + float(self.penalty()))
+
+    def lbfgs_iteration(self, train):
+        """One L-BFGS iteration on the full batch; returns the loss before it.
+
+        Sets ``stop_message_`` when the gradient or the loss change falls
+        below tolerance (scipy's L-BFGS-B criteria, which scikit-learn uses).
+        """
+        X, y, w = train
+        self.module_.train()
+        optimizer = self.optimizer_
+
+        def closure():
+            optimizer.zero_grad(set_to_none=True)
+            loss = self.get_loss(self.infer(X), y, sample_weight=w) + self.penalty()
+            loss.backward()
+            return loss
+
+        # torch keeps both counters across step() calls.
+        state = optimizer.state[optimizer.param_groups[0]["params"][0]]
+        n_iter = state.get("n_iter", 0)
+        before = self._finite(float(optimizer.step(closure)))
+        self.samples_seen_ = getattr(self, "samples_seen_", 0) + n_samples(X)
+        if state.get("n_iter", 0) == n_iter:
+            self.stop_message_ = "L-BFGS converged: gradient below tol."
+        elif state.get("func_evals", 0) >= self.max_fun:
+            self.stop_message_ = f"L-BFGS stopped: max_fun={self.max_fun} evaluations reached."
+        elif len(self.history) > 1:
+            previous = self.history[-2, "train_loss"]
+            if previous - before <= 2.2e-9 * max(abs(previous), abs(before), 1.0):
+                self.stop_message_ = "L-BFGS converged: relative loss change below 2.2e-9."
+        return before
+
+    def evaluate(self, valid, score=None):
+        """Return ``(loss, score)`` on a held-out ``(X, y, sample_weight)`` set."""
+        X, y, w = valid
+        self.module_.eval()
+        with torch.inference_mode():
+            y_pred = self.infer(X)
+            loss = float(self.get_loss(y_pred, y, sample_weight=w))
+            value = None if score is None else float(score(y_pred, y, w))
+        return loss, value
+
+    def predict_tensor(self, X, batch_size, fn=None):
+        """Outputs of ``fn`` (default: the module's forward) for ``X``, batched.
+
+        The module runs in eval mode under ``torch.inference_mode``. Float64
+        input on the CPU runs through a float64 copy of the module, so that
+        each row's result does not depend on the other rows of its batch
+        (float32 BLAS kernels round differently for different batch shapes).
+
+        Parameters
+        ----------
+        X : tensor or tuple/dict of tensors
+            Input on the module's device.
+        batch_size : int
+            Rows per forward pass.
+        fn : callable or None
+            ``fn(module, *inputs)``; None calls the module itself.
+        """
+        module = self.module_
+        first = X if isinstance(X, torch.Tensor) else next(iter(
+            X.values() if isinstance(X, dict) else X))
+        if first.dtype == torch.float64:
+            module = self._float64_module()
+        module.eval()
+
+        def forward(chunk):
+            return call_module(module, chunk) if fn is None else \
+                call_module(functools.partial(fn, module), chunk)
+
+        n = n_samples(X)
+        with torch.inference_mode():
+            if n <= batch_size:
+                return forward(X)
+            return torch.cat([forward(take(X, slice(start, start + batch_size)))
+                              for start in range(0, n, batch_size)])
+
+    def _float64_module(self):
+        """A float64 copy of the module, remade whenever its tensors change."""
+        # In-place updates (optimizer steps, load_state_dict) bump _version.
+        key = (id(self.module_), *(t._version for t in self.module_.state_dict().values()))
+        cached = getattr(self, "_float64_copy", None)
+        if cached is None or cached[0] != key:
+            cached = (key, copy.deepcopy(self.module_).double())
+            self._float64_copy = cached
+        return cached[1]
+
+    def __getstate__(self):
+        state = super().__getstate__()
+        state.pop("_float64_copy", None)
+        return state
+
+    @staticmethod
+    def _finite(loss):
+        if not math.isfinite(loss):
+            raise DivergenceError(
+                f"Training diverged: the loss became {loss}. Lower learning_rate_init, "
+                "scale the input (StandardScaler), or set max_grad_norm."
+            )
+        return loss
+
+
+class Convergence(Callback):
+    """scikit-learn's stopping rule for its MLPs, as a skorch callback.
+
+    Counts epochs in which the training loss did not fall by ``tol`` (or, with
+    ``early_stopping``, the validation score did not rise by ``tol``). After
+    more than ``n_iter_no_change`` of them, training stops, or with the
+    'adaptive' learning rate the rate is divided by 5 until it is below 1e-6.
+    With ``early_stopping`` the best weights are restored at the end.
+
+    Examples
+    --------
+    >>> from sknn._training import Convergence
+    >>> Convergence(tol=1e-4, n_iter_no_change=10, early_stopping=False).best_loss_
+    inf
+    """
+
+    def __init__(self, tol, n_iter_no_change, early_stopping, adaptive=False, verbose=False):
+        self.tol = tol
+        self.n_iter_no_change = n_iter_no_change
+        self.early_stopping = early_stopping
+        self.adaptive = adaptive
+        self.verbose = verbose
+        self.initialize()
+
+    def initialize(self):
+        self.best_loss_ = math.inf
+        self.best_score_ = -math.inf
+        self.best_state_ = None
+        self.no_improvement_count_ = 0
+        return self
+
+    def on_epoch_end(self, net, **kwargs):
+        if self.early_stopping:
+            score = net.history[-1, "valid_score"]
+            improved = score >= self.best_score_ + self.tol
+            if score > self.best_score_:
+                self.best_score_ = score
+                self.best_state_ = {k: v.detach().clone()
+                                    for k, v in net.module_.state_dict().items()}
+        else:
+            loss = net.history[-1, "train_loss"]
+            improved = loss <= self.best_loss_ - self.tol
+            self.best_loss_ = min(self.best_loss_, loss)
+        self.no_improvement_count_ = 0 if improved else self.no_improvement_count_ + 1
+        if self.no_improvement_count_ <= self.n_iter_no_change:
+            return
+        what = "Validation score" if self.early_stopping else "Training loss"
+        message = (f"{what} did not improve more than tol={self.tol:f} for "
+                   f"{self.n_iter_no_change} consecutive epochs.")
+        groups = net.optimizer_.param_groups
+        if self.adaptive and groups[0]["lr"] > 1e-6:
+            for group in groups:
+                group["lr"] /= 5.0
+            self.no_improvement_count_ = 0
+            if self.verbose:
+                print(f"{message} Setting learning rate to {groups[0]['lr']:f}")
+        else:
+            net.stop_message_ = message
+
+    def on_train_end(self, net, **kwargs):
+        if self.early_stopping and self.best_state_ is not None:
+            net.module_.load_state_dict(self.best_state_)
+
+
+class LearningRateSchedule(Callback):
+    """The learning-rate schedules of the ``learning_rate`` parameter.
+
+    'invscaling' follows scikit-learn (``lr0 / (t + 1) ** power_t`` with ``t``
+    the number of samples seen, updated every batch). The decays run over
+    ``max_iter`` epochs: 'step' divides by 10 every ``max_iter // 3`` epochs,
+    'exponential' reaches ``lr0 / 100`` at ``max_iter``, 'cosine' follows half
+    a cosine to 0.
+
+    Examples
+    --------
+    >>> from sknn._training import LearningRateSchedule
+    >>> schedule = LearningRateSchedule("cosine", 0.1, power_t=0.5, max_iter=10)
+    >>> schedule.rate_at_epoch(5)
+    0.05
+    """
+
+    def __init__(self, schedule, lr0, power_t, max_iter):
+        self.schedule = schedule
+        self.lr0 = lr0
+        self.power_t = power_t
+        self.max_iter = max_iter
+
+    def rate_at_epoch(self, epoch):
+        """Learning rate for epoch ``epoch`` (0-based) of the epoch decays."""
+        if self.schedule == "step":
+            return self.lr0 * 0.1 ** (epoch // max(1, self.max_iter // 3))
+        if self.schedule == "exponential":
+            return self.lr0 * 0.01 ** (epoch / self.max_iter)
+        if self.schedule == "cosine":
+            return round(self.lr0 * 0.5 * (1 + math.cos(math.pi * min(epoch, self.max_iter)
+                                                       / self.max_iter)), 15)
+        return self.lr0
+
+    def _set(self, net, lr):
+        for group in net.optimizer_.param_groups:
+            group["lr"] = lr
+
+    def on_epoch_begin(self, net, **kwargs):
+        if self.schedule in ("step", "exponential", "cosine"):
+            self._set(net, self.rate_at_epoch(len(net.history) - 1))
+
+    def on_batch_end(self, net, **kwargs):
+        if self.schedule == "invscaling":
+            self._set(net, self.lr0 / (net.samples_seen_ + 1) ** self.power_t)
+
+
+class ProgressLog(Callback):
+    """``verbose=True``: a progress bar over epochs and one line per epoch.
+
+    Lines go to standard output in scikit-learn's words (``Iteration N,
+    loss = ...``) with the validation score and the epoch's seconds.
+
+    Examples
+    --------
+    >>> from sknn._training import ProgressLog
+    >>> ProgressLog(epochs=3).epochs
+    3
+    """
+
+    def __init__(self, epochs):
+        self.epochs = epochs
+
+    def on_train_begin(self, net, **kwargs):
+        from tqdm.auto import tqdm
+
+        self.bar_ = tqdm(total=self.epochs, unit="epoch", file=sys.stderr, leave=False)
+
+    def on_epoch_end(self, net, **kwargs):
+        row = net.history[-1]
+        line = f"Iteration {row['epoch']}, loss = {row['train_loss']:.8f}"
+        if "valid_score" in row:
+            line += f", validation score = {row['valid_score']:.6f}"
+        line += f", time = {row.get('dur', 0.0):.3f}s"
+        self.bar_.write(line, file=sys.stdout)
+        self.bar_.set_postfix(loss=f"{row['train_loss']:.4g}")
+        self.bar_.update(1)
+
+    def on_train_end(self, net, **kwargs):
+        if net.stop_message_:
+            self.bar_.write(net.stop_message_, file=sys.stdout)
+        self.bar_.close()
+

@@ -1,0 +1,33 @@
+"""scikit-learn's own estimator checks, over every sknn estimator."""
+
+from sklearn.utils.estimator_checks import parametrize_with_checks
+
+from sknn import MLPClassifier, MLPRegressor
+
+# Small networks and few epochs keep the checks fast; they still have to
+# learn the checks' toy problems well enough to pass them.
+FAST = dict(hidden_layer_sizes=(16,), max_iter=100, learning_rate_init=0.01)
+
+ESTIMATORS = [
+    MLPClassifier(**FAST),
+    MLPRegressor(**FAST),
+]
+
+# The only checks allowed to fail: the ones scikit-learn itself expects its
+# stochastic-gradient estimators to fail. Mini-batch training with a weighted
+# loss is not equivalent to repeating samples.
+SAMPLE_WEIGHT_EQUIVALENCE = {
+    "check_sample_weight_equivalence_on_dense_data":
+        "mini-batch SGD with weighted loss is not equivalent to repeated samples",
+    "check_sample_weight_equivalence_on_sparse_data":
+        "mini-batch SGD with weighted loss is not equivalent to repeated samples",
+}
+
+
+def expected_failed_checks(estimator):
+    return SAMPLE_WEIGHT_EQUIVALENCE
+
+
+@parametrize_with_checks(ESTIMATORS, expected_failed_checks=expected_failed_checks)
+def test_sklearn_compatible_estimator(estimator, check):
+    check(estimator)
