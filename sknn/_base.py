@@ -23,8 +23,8 @@ from sklearn.utils.metaestimators import available_if
 from sklearn.utils.validation import check_is_fitted
 
 from ._data import check_tabular, n_samples, take, to_device, to_tensor
-from ._device import resolve_device, seeded
-from ._sklearn import Interval, StrOptions, _check_sample_weight, _fit_context
+from ._device import random_stream, resolve_device
+from ._sklearn import Interval, Options, StrOptions, _check_sample_weight, _fit_context
 from ._training import (
     LEARNING_RATES,
     SOLVERS,
@@ -100,7 +100,7 @@ class BaseNeuralNet(BaseEstimator):
         "beta_1": [Interval(Real, 0, 1, closed="left")],
         "beta_2": [Interval(Real, 0, 1, closed="left")],
         "epsilon": [Interval(Real, 0, None, closed="neither")],
-        "n_iter_no_change": [Interval(Integral, 1, None, closed="left")],
+        "n_iter_no_change": [Interval(Integral, 1, None, closed="left"), Options(Real, {np.inf})],
         "max_fun": [Interval(Integral, 1, None, closed="left")],
         "device": [str, torch.device],
         "max_grad_norm": [Interval(Real, 0, None, closed="neither"), None],
@@ -154,17 +154,17 @@ class BaseNeuralNet(BaseEstimator):
         if y is None and self.__sklearn_tags__().target_tags.required:
             raise ValueError(f"This {type(self).__name__} estimator requires y to be passed, "
                              "but the target y is None.")
-        y = self._encode_target(y, reset=reset, classes=classes)
+        y = self._encode_target(y, reset=reset, incremental=incremental, classes=classes)
         n = n_samples(X)
         if y.shape[0] != n:
             raise ValueError(f"X has {n} samples but y has {y.shape[0]}; they must match.")
         weights = self._sample_weights(sample_weight, y, n)
         batch_size = self._batch_size(n)
-        if reset:
-            self._seed = self._draw_seed()
-        seed = self._seed + (0 if reset else len(self.net_.history))
-        train, valid = self._split(X, y, weights, seed, incremental)
-        with seeded(seed, device):
+        # Each call continues the estimator's random stream where the last one
+        # stopped, so n calls of partial_fit train as fit does for n epochs.
+        seed, state = (self._draw_seed(), None) if reset else (None, self.net_.random_state_)
+        with random_stream(device, seed=seed, state=state) as stream:
+            train, valid = self._split(X, y, weights, incremental)
             if reset:
                 self.net_ = self._make_net(X, device, batch_size, n)
             elif not incremental:
@@ -183,7 +183,9 @@ class BaseNeuralNet(BaseEstimator):
                 if reset:
                     del self.net_
                 raise
-        if not incremental and self.n_iter_ == self.max_iter and self.net_.stop_message_ is None:
+        self.net_.random_state_ = stream["state"]
+        if not incremental and not self.net_.converged_ and (
+                self.n_iter_ == self.max_iter or self.net_.stop_message_ is not None):
             optimizer = "L-BFGS" if self.solver == "lbfgs" else "Stochastic Optimizer"
             warnings.warn(
                 f"{optimizer}: Maximum iterations ({self.max_iter}) reached and the "
@@ -226,13 +228,17 @@ class BaseNeuralNet(BaseEstimator):
             return None
         return to_tensor(weights, torch.float32)
 
-    def _split(self, X, y, weights, seed, incremental):
-        """``(train, valid)`` triples; ``valid`` is None without early stopping."""
+    def _split(self, X, y, weights, incremental):
+        """``(train, valid)`` triples; ``valid`` is None without early stopping.
+
+        The split's seed is drawn from the estimator's random stream.
+        """
         if incremental or not self.early_stopping:
             return (X, y, weights), None
         index = np.arange(n_samples(X))
         train_index, valid_index = train_test_split(
-            index, test_size=self.validation_fraction, random_state=seed,
+            index, test_size=self.validation_fraction,
+            random_state=int(torch.randint(2**31 - 1, ())),
             stratify=self._stratify(y),
         )
         if len(valid_index) < 2:

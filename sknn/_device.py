@@ -71,45 +71,77 @@ def resolve_device(device):
     return resolved
 
 
-@contextlib.contextmanager
-def seeded(seed, device):
-    """Seed torch's generators for the CPU and ``device`` inside a block only.
+def _rng_state(device):
+    state = {"cpu": torch.random.get_rng_state()}
+    if device.type == "cuda":
+        state["cuda"] = torch.cuda.get_rng_state(device)
+    elif device.type == "mps":
+        state["mps"] = torch.mps.get_rng_state()
+    return state
 
-    Weight initialisation, dropout masks and shuffling all draw from torch's
-    default generators. Forking them keeps ``fit`` reproducible for a given
-    ``random_state`` while leaving the caller's global random state untouched.
+
+def _set_rng_state(state, device):
+    torch.random.set_rng_state(state["cpu"])
+    if device.type == "cuda" and "cuda" in state:
+        torch.cuda.set_rng_state(state["cuda"], device)
+    elif device.type == "mps" and "mps" in state:
+        torch.mps.set_rng_state(state["mps"])
+
+
+def _seed(seed, device):
+    torch.random.default_generator.manual_seed(seed)
+    if device.type == "cuda":
+        torch.cuda.default_generators[device.index].manual_seed(seed)
+    elif device.type == "mps":
+        torch.mps.manual_seed(seed)
+
+
+@contextlib.contextmanager
+def random_stream(device, seed=None, state=None):
+    """Run a block on the estimator's own random stream, not torch's global one.
+
+    Weight initialisation, dropout masks and shuffling draw from torch's
+    default generators (the CPU's and ``device``'s). Inside the block they
+    start from ``seed`` or, to continue an earlier stream, from ``state``;
+    on exit the caller's generators are restored, and the dict yielded holds
+    the stream's final state (under ``"state"``) for the next call.
 
     Parameters
     ----------
-    seed : int
-        The seed.
     device : torch.device
-        The device whose generator is seeded as well as the CPU's.
+        The training device; its index must be set for CUDA.
+    seed : int or None
+        Start the stream from this seed.
+    state : dict or None
+        Or continue it from a state a previous block yielded.
 
     Examples
     --------
     >>> import torch
-    >>> from sknn._device import seeded
+    >>> from sknn._device import random_stream
+    >>> cpu = torch.device("cpu")
     >>> before = torch.random.get_rng_state()
-    >>> with seeded(0, torch.device("cpu")):
-    ...     a = torch.rand(1)
-    >>> with seeded(0, torch.device("cpu")):
+    >>> with random_stream(cpu, seed=0) as stream:
+    ...     a = torch.rand(2)
+    >>> with random_stream(cpu, seed=0):
     ...     b = torch.rand(1)
-    >>> bool(a == b), bool((torch.random.get_rng_state() == before).all())
+    >>> with random_stream(cpu, state=stream["state"]):
+    ...     c = torch.rand(1)
+    >>> bool(a[0] == b[0]), bool(a[1] == c[0])
     (True, True)
+    >>> bool((torch.random.get_rng_state() == before).all())
+    True
     """
-    if device.type == "cuda":
-        index = torch.cuda.current_device() if device.index is None else device.index
-        with torch.random.fork_rng(devices=[index], device_type="cuda"):
-            torch.random.default_generator.manual_seed(seed)
-            torch.cuda.default_generators[index].manual_seed(seed)
-            yield
-    elif device.type == "mps":
-        with torch.random.fork_rng(devices=[0], device_type="mps"):
-            torch.random.default_generator.manual_seed(seed)
-            torch.mps.manual_seed(seed)
-            yield
+    if device.type in ("cuda", "mps"):
+        index = device.index or 0
+        fork = torch.random.fork_rng(devices=[index], device_type=device.type)
     else:
-        with torch.random.fork_rng(devices=[]):
-            torch.random.default_generator.manual_seed(seed)
-            yield
+        fork = torch.random.fork_rng(devices=[])
+    with fork:
+        if state is not None:
+            _set_rng_state(state, device)
+        else:
+            _seed(seed, device)
+        stream = {}
+        yield stream
+        stream["state"] = _rng_state(device)

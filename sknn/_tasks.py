@@ -55,8 +55,12 @@ class ClassifierTask(ClassifierMixin):
     }
     _default_loss = "log_loss"
 
-    def _encode_target(self, y, *, reset, classes=None):
-        """Validate ``y``; on ``reset`` learn ``classes_``; return the target tensor."""
+    def _encode_target(self, y, *, reset, incremental=False, classes=None):
+        """Validate ``y``; on ``reset`` learn ``classes_``; return the target tensor.
+
+        Later ``partial_fit`` calls accept any subset of ``classes_``; a warm
+        started ``fit`` needs exactly the classes of the previous fit.
+        """
         y = _ravel_column(_check_y(y, multi_output=True, estimator=self))
         check_classification_targets(y)
         multilabel = type_of_target(y) == "multilabel-indicator"
@@ -80,6 +84,14 @@ class ClassifierTask(ClassifierMixin):
             raise ValueError(
                 "The target type differs from the one seen in the first fit: "
                 f"got {type_of_target(y)} with shape {y.shape}."
+            )
+        elif classes is not None and not np.array_equal(np.unique(classes), self.classes_):
+            raise ValueError(f"`classes={np.unique(classes)}` is not the same as on the first "
+                             f"call to partial_fit, was: {self.classes_}")
+        elif not incremental and not multilabel and not np.array_equal(np.unique(y), self.classes_):
+            raise ValueError(
+                "warm_start can only be used where `y` has the same classes as in the "
+                f"previous call to fit. Previously got {self.classes_}, `y` has {np.unique(y)}"
             )
         if self._multilabel:
             return to_tensor(y, torch.float32)
@@ -195,14 +207,8 @@ class ClassifierTask(ClassifierMixin):
         -------
         ndarray of shape (n_samples, n_classes)
         """
-        output = self._forward(X)
-        if self.out_activation_ == "softmax":
-            log_proba = torch.log_softmax(output, dim=1)
-        else:
-            log_proba = torch.nn.functional.logsigmoid(output)
-            if not self._multilabel:
-                log_proba = torch.cat([torch.nn.functional.logsigmoid(-output), log_proba], 1)
-        return log_proba.cpu().numpy().astype(np.float64)
+        with np.errstate(divide="ignore"):
+            return np.log(self.predict_proba(X))
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
@@ -219,7 +225,7 @@ class RegressorTask(RegressorMixin):
     }
     _default_loss = "squared_error"
 
-    def _encode_target(self, y, *, reset, classes=None):
+    def _encode_target(self, y, *, reset, incremental=False, classes=None):
         y = _ravel_column(_check_y(y, multi_output=True, y_numeric=True, estimator=self))
         if self.loss == "poisson" and np.any(y < 0):
             raise ValueError(

@@ -17,8 +17,10 @@ import copy
 import functools
 import math
 import sys
+import warnings
 
 import torch
+from sklearn.exceptions import ConvergenceWarning
 from skorch import NeuralNet
 from skorch.callbacks import Callback, EpochTimer
 
@@ -59,8 +61,12 @@ def make_optimizer_kwargs(estimator, batch_size):
         return torch.optim.RMSprop, dict(eps=estimator.epsilon, weight_decay=l2)
     if solver == "adagrad":
         return torch.optim.Adagrad, dict(eps=estimator.epsilon, weight_decay=l2)
-    # lbfgs: the penalty is added to the full-batch loss by SknnNet.lbfgs_iteration.
-    return torch.optim.LBFGS, dict(history_size=10, line_search_fn="strong_wolfe")
+    # lbfgs: one iteration per step() call, so that every iteration is an
+    # "epoch" in the history; the L2 penalty is part of the full-batch loss
+    # (SknnNet.lbfgs_iteration), and SknnNet applies scipy's stopping rules.
+    return torch.optim.LBFGS, dict(max_iter=1, max_eval=estimator.max_fun,
+                                   tolerance_grad=estimator.tol, tolerance_change=0.0,
+                                   history_size=10, line_search_fn="strong_wolfe")
 
 
 class DivergenceError(ValueError):
@@ -157,6 +163,7 @@ class SknnNet(NeuralNet):
             ``valid_score`` each epoch when ``valid`` is given.
         """
         self.stop_message_ = None
+        self.converged_ = False
         lbfgs = isinstance(self.optimizer_, torch.optim.LBFGS)
         hooks = {
             name: [cb for _, cb in self.callbacks_
@@ -186,6 +193,13 @@ class SknnNet(NeuralNet):
         except KeyboardInterrupt:
             # skorch's callbacks (EarlyStopping, say) stop training this way.
             pass
+        except DivergenceError as error:
+            # With a validation set, the best epoch's weights are still good.
+            convergence = dict(self.callbacks_).get("convergence")
+            if valid is None or convergence is None or convergence.best_state_ is None:
+                raise
+            self.stop_message_ = f"{error} Keeping the best validation epoch's weights."
+            warnings.warn(self.stop_message_, ConvergenceWarning, stacklevel=2)
         self.notify("on_train_end", X=X, y=y)
         return ran
 
@@ -228,8 +242,10 @@ class SknnNet(NeuralNet):
     def lbfgs_iteration(self, train):
         """One L-BFGS iteration on the full batch; returns the loss before it.
 
-        Sets ``stop_message_`` when the gradient or the loss change falls
-        below tolerance (scipy's L-BFGS-B criteria, which scikit-learn uses).
+        Sets ``stop_message_`` (and ``converged_``) when the gradient or the
+        loss change falls below tolerance (scipy's L-BFGS-B criteria, which
+        scikit-learn uses), or ``stop_message_`` alone when ``max_fun`` loss
+        evaluations are spent.
         """
         X, y, w = train
         self.module_.train()
@@ -246,14 +262,16 @@ class SknnNet(NeuralNet):
         n_iter = state.get("n_iter", 0)
         before = self._finite(float(optimizer.step(closure)))
         self.samples_seen_ = getattr(self, "samples_seen_", 0) + n_samples(X)
+        if state.get("func_evals", 0) >= self.max_fun:
+            self.stop_message_ = f"L-BFGS stopped: max_fun={self.max_fun} evaluations reached."
+            return before
         if state.get("n_iter", 0) == n_iter:
             self.stop_message_ = "L-BFGS converged: gradient below tol."
-        elif state.get("func_evals", 0) >= self.max_fun:
-            self.stop_message_ = f"L-BFGS stopped: max_fun={self.max_fun} evaluations reached."
         elif len(self.history) > 1:
             previous = self.history[-2, "train_loss"]
             if previous - before <= 2.2e-9 * max(abs(previous), abs(before), 1.0):
                 self.stop_message_ = "L-BFGS converged: relative loss change below 2.2e-9."
+        self.converged_ = self.stop_message_ is not None
         return before
 
     def evaluate(self, valid, score=None):
@@ -384,6 +402,7 @@ class Convergence(Callback):
                 print(f"{message} Setting learning rate to {groups[0]['lr']:f}")
         else:
             net.stop_message_ = message
+            net.converged_ = True
 
     def on_train_end(self, net, **kwargs):
         if self.early_stopping and self.best_state_ is not None:
