@@ -121,13 +121,13 @@ def random_stream(device, seed=None, state=None):
     >>> from sknn._device import random_stream
     >>> cpu = torch.device("cpu")
     >>> before = torch.random.get_rng_state()
-    >>> with random_stream(cpu, seed=0) as stream:
-    ...     a = torch.rand(2)
     >>> with random_stream(cpu, seed=0):
-    ...     b = torch.rand(1)
-    >>> with random_stream(cpu, state=stream["state"]):
+    ...     a, b = torch.rand(1), torch.rand(1)
+    >>> with random_stream(cpu, seed=0) as stream:
     ...     c = torch.rand(1)
-    >>> bool(a[0] == b[0]), bool(a[1] == c[0])
+    >>> with random_stream(cpu, state=stream["state"]):
+    ...     d = torch.rand(1)
+    >>> bool(a == c), bool(b == d)
     (True, True)
     >>> bool((torch.random.get_rng_state() == before).all())
     True

@@ -26,3 +26,14 @@ def no_global_rng_change():
     yield
     assert np.array_equal(np.random.get_state()[1], numpy_state)
     assert torch.equal(torch.random.get_rng_state(), torch_state)
+
+
+def pytest_configure(config):
+    # Under pytest-xdist every worker would otherwise start one torch thread
+    # per core, and two workers on two cores oversubscribe the CPU badly.
+    import os
+
+    if os.environ.get("PYTEST_XDIST_WORKER"):
+        import torch
+
+        torch.set_num_threads(1)
