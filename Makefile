@@ -20,7 +20,7 @@ demo: $(STAMP)
 	$(PY) examples/tabular_pipeline.py
 
 test: $(STAMP)
-	$(PY) -m pytest -q
+	$(PY) -m pytest -q -n auto
 
 bench: $(STAMP)
 	$(PY) benchmarks/run_all.py

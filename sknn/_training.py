@@ -201,6 +201,7 @@ class SknnNet(NeuralNet):
             self.stop_message_ = f"{error} Keeping the best validation epoch's weights."
             warnings.warn(self.stop_message_, ConvergenceWarning, stacklevel=2)
         self.notify("on_train_end", X=X, y=y)
+        self.module_.eval()
         return ran
 
     def run_train_epoch(self, train, shuffle, max_grad_norm, hooks):
@@ -306,7 +307,8 @@ class SknnNet(NeuralNet):
             X.values() if isinstance(X, dict) else X))
         if first.dtype == torch.float64:
             module = self._float64_module()
-        module.eval()
+        if module.training:  # fit_epochs leaves the module in eval mode
+            module.eval()
 
         def forward(chunk):
             return call_module(module, chunk) if fn is None else \

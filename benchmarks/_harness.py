@@ -1,0 +1,47 @@
+"""Interleaved timing: every contender runs once per round, rounds alternate.
+
+Machines are noisy; interleaving spreads the noise over all contenders, and
+medians ignore the outliers. Ratios between contenders are what to quote.
+"""
+
+import statistics
+import time
+
+
+def interleaved(contenders, rounds=5, warmup=1):
+    """Time each callable in ``contenders`` (a dict name -> fn) ``rounds`` times.
+
+    Every round runs all contenders in turn; ``warmup`` rounds run first and
+    are not recorded. Returns a dict name -> list of seconds.
+    """
+    times = {name: [] for name in contenders}
+    for round_ in range(warmup + rounds):
+        for name, fn in contenders.items():
+            start = time.perf_counter()
+            fn()
+            elapsed = time.perf_counter() - start
+            if round_ >= warmup:
+                times[name].append(elapsed)
+    return times
+
+
+def report(title, times, baseline, unit="s", scale=1.0):
+    """Print the median of each contender and its ratio to ``baseline``."""
+    medians = {name: statistics.median(values) for name, values in times.items()}
+    base = medians[baseline]
+    print(f"\n{title}")
+    for name, median in medians.items():
+        print(f"  {name:<28} median {median * scale:10.4f} {unit}   "
+              f"ratio to {baseline}: {median / base:5.2f}")
+    return medians
+
+
+def ratio_line(label, numerator, denominator, limit=None, higher_is_better=False):
+    """Print ``label: a / b = r`` with a pass/fail mark against ``limit``."""
+    ratio = numerator / denominator
+    mark = ""
+    if limit is not None:
+        ok = ratio >= limit if higher_is_better else ratio <= limit
+        mark = f"  ({'>=' if higher_is_better else '<='} {limit}: {'PASS' if ok else 'FAIL'})"
+    print(f"{label} = {ratio:.3f}{mark}")
+    return ratio

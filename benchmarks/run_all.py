@@ -1,0 +1,16 @@
+"""Run every benchmark in this folder, one after the other (``make bench``)."""
+
+import pathlib
+import subprocess
+import sys
+
+HERE = pathlib.Path(__file__).parent
+ORDER = ["bench_mlp.py", "bench_threads.py", "bench_gridsearch.py", "bench_memory.py",
+         "bench_conv.py", "bench_rnn.py"]
+
+if __name__ == "__main__":
+    for name in ORDER:
+        script = HERE / name
+        if script.exists():
+            print(f"\n=== {name} ===", flush=True)
+            subprocess.run([sys.executable, str(script)], check=True, cwd=HERE)
