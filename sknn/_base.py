@@ -22,7 +22,7 @@ from sklearn.utils import check_random_state
 from sklearn.utils.metaestimators import available_if
 from sklearn.utils.validation import check_is_fitted
 
-from ._data import check_tabular, n_samples, take, to_device, to_tensor
+from ._data import check_tabular, fast_path, n_samples, take, to_device, to_tensor
 from ._device import random_stream, resolve_device
 from ._sklearn import Interval, Options, StrOptions, _check_sample_weight, _fit_context
 from ._training import (
@@ -77,7 +77,8 @@ class BaseNeuralNet(BaseEstimator):
     Subclasses provide ``__init__`` (a family), ``_build_module`` and, when
     the input is not a table, ``_check_input`` and ``_summary_input``; a task
     mixin provides ``_encode_target``, ``_target_weights``, ``_stratify``,
-    ``_make_criterion``, ``_score_output`` and ``_decode_output``.
+    ``_make_criterion``, ``_score_output`` and ``_decode_output``. An
+    ``_encode_target`` that returns None makes the input its own target.
     """
 
     _parameter_constraints = {
@@ -110,6 +111,9 @@ class BaseNeuralNet(BaseEstimator):
     # -- hooks for families ---------------------------------------------
     def _check_input(self, X, *, reset, dtype=np.float32):
         """Validate ``X``; return it as a ``dtype`` tensor (or tuple of tensors)."""
+        ready = None if reset else fast_path(self, X, dtype)
+        if ready is not None:
+            return torch.from_numpy(ready)
         return to_tensor(check_tabular(self, X, reset=reset, dtype=dtype))
 
     def _build_module(self, X, n_outputs):
@@ -155,6 +159,8 @@ class BaseNeuralNet(BaseEstimator):
             raise ValueError(f"This {type(self).__name__} estimator requires y to be passed, "
                              "but the target y is None.")
         y = self._encode_target(y, reset=reset, incremental=incremental, classes=classes)
+        if y is None:  # the task's target is the input itself (an autoencoder's)
+            y = X
         n = n_samples(X)
         if y.shape[0] != n:
             raise ValueError(f"X has {n} samples but y has {y.shape[0]}; they must match.")
@@ -274,13 +280,14 @@ class BaseNeuralNet(BaseEstimator):
             self._build_module(X, self.n_outputs_),
             criterion=self._make_criterion(),
             optimizer=optimizer,
-            lr=1.0 if self.solver == "lbfgs" else self.learning_rate_init,
+            lr=self.learning_rate_init,
             batch_size=batch_size,
             max_epochs=self.max_iter,
             device=device,
             callbacks=callbacks,
             l2_penalty=l2_penalty,
             max_fun=self.max_fun,
+            tol=self.tol,
             **{f"optimizer__{key}": value for key, value in optimizer_kwargs.items()},
         )
         return net.initialize()

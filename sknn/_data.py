@@ -123,15 +123,20 @@ def take(data, index):
     return tuple(take(value, index) for value in data)
 
 
-def to_device(data, device):
-    """Move a tensor, or a tuple/dict of tensors, to ``device``."""
+def to_device(data, device, dtype=None):
+    """Move a tensor, or a tuple/dict of tensors, to ``device``.
+
+    With ``dtype``, floating-point tensors are cast to it as well.
+    """
     if data is None:
         return None
     if isinstance(data, torch.Tensor):
+        if dtype is not None and data.is_floating_point():
+            return data.to(device, dtype, non_blocking=True)
         return data.to(device, non_blocking=True)
     if isinstance(data, dict):
-        return {key: to_device(value, device) for key, value in data.items()}
-    return tuple(to_device(value, device) for value in data)
+        return {key: to_device(value, device, dtype) for key, value in data.items()}
+    return tuple(to_device(value, device, dtype) for value in data)
 
 
 def call_module(module, data):

@@ -12,7 +12,7 @@ import warnings
 
 import numpy as np
 import torch
-from sklearn.base import ClassifierMixin, RegressorMixin
+from sklearn.base import ClassifierMixin, RegressorMixin, TransformerMixin
 from sklearn.exceptions import DataConversionWarning
 from sklearn.utils.class_weight import compute_sample_weight
 from sklearn.utils.multiclass import check_classification_targets, type_of_target
@@ -20,7 +20,13 @@ from sklearn.utils.multiclass import check_classification_targets, type_of_targe
 from ._base import partial_fit_available
 from ._data import to_tensor
 from ._sklearn import StrOptions, _check_y, _fit_context
-from .modules import HalfSquaredError, PoissonDeviance, SigmoidCrossEntropy, SoftmaxCrossEntropy
+from .modules import (
+    HalfSquaredError,
+    PoissonDeviance,
+    ReconstructionLoss,
+    SigmoidCrossEntropy,
+    SoftmaxCrossEntropy,
+)
 
 
 def _ravel_column(y):
@@ -296,4 +302,84 @@ class RegressorTask(RegressorMixin):
         tags = super().__sklearn_tags__()
         tags.target_tags.multi_output = True
         tags.target_tags.positive_only = self.loss == "poisson"
+        return tags
+
+
+class ReconstructionTask(TransformerMixin):
+    """Reconstruction: the input is the target (autoencoders).
+
+    ``fit(X)`` needs no ``y`` (one passed is ignored). The network's output
+    is compared with its own input by :class:`sknn.modules.ReconstructionLoss`;
+    the validation score (``early_stopping``) is the negative mean squared
+    reconstruction error.
+    """
+
+    def _encode_target(self, y, *, reset, incremental=False, classes=None):
+        """Ignore ``y``; return None, so that the base trains on ``y = X``."""
+        if reset:
+            self.n_outputs_ = self.n_features_in_
+            self.out_activation_ = "identity"
+        return None
+
+    @_fit_context(prefer_skip_nested_validation=True)
+    def fit(self, X, y=None, sample_weight=None):
+        """Train the network to reconstruct ``X``.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            Training data: numpy arrays, pandas DataFrames or scipy sparse
+            matrices.
+        y : None
+            Ignored.
+        sample_weight : array-like of shape (n_samples,), default=None
+            Weights of the samples in the loss.
+
+        Returns
+        -------
+        self : object
+            The fitted estimator.
+        """
+        return self._fit(X, None, sample_weight, incremental=False)
+
+    @partial_fit_available
+    @_fit_context(prefer_skip_nested_validation=True)
+    def partial_fit(self, X, y=None, sample_weight=None):
+        """Train for one epoch on ``X``, keeping the weights.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            Training data.
+        y : None
+            Ignored.
+        sample_weight : array-like of shape (n_samples,), default=None
+            Weights of the samples in the loss.
+
+        Returns
+        -------
+        self : object
+            The updated estimator.
+        """
+        return self._partial_fit(X, None, sample_weight)
+
+    def _target_weights(self, y):
+        return None
+
+    def _stratify(self, y):
+        return None
+
+    def _make_criterion(self):
+        return ReconstructionLoss()
+
+    def _score_output(self, output, target, sample_weight):
+        """Negative mean squared reconstruction error, on the device."""
+        reconstruction = output if isinstance(output, torch.Tensor) else output[0]
+        error = (reconstruction - target).pow(2).flatten(1).mean(1)
+        return -_weighted_mean(error, sample_weight)
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.target_tags.required = False
+        tags.transformer_tags.preserves_dtype = ["float64", "float32"]
         return tags

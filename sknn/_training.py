@@ -24,7 +24,7 @@ from sklearn.exceptions import ConvergenceWarning
 from skorch import NeuralNet
 from skorch.callbacks import Callback, EpochTimer
 
-from ._data import call_module, n_samples, take
+from ._data import call_module, n_samples, take, to_device
 
 SOLVERS = ("adam", "adamw", "sgd", "rmsprop", "adagrad", "lbfgs")
 LEARNING_RATES = ("constant", "invscaling", "adaptive", "step", "exponential", "cosine")
@@ -61,12 +61,8 @@ def make_optimizer_kwargs(estimator, batch_size):
         return torch.optim.RMSprop, dict(eps=estimator.epsilon, weight_decay=l2)
     if solver == "adagrad":
         return torch.optim.Adagrad, dict(eps=estimator.epsilon, weight_decay=l2)
-    # lbfgs: one iteration per step() call, so that every iteration is an
-    # "epoch" in the history; the L2 penalty is part of the full-batch loss
-    # (SknnNet.lbfgs_iteration), and SknnNet applies scipy's stopping rules.
-    return torch.optim.LBFGS, dict(max_iter=1, max_eval=estimator.max_fun,
-                                   tolerance_grad=estimator.tol, tolerance_change=0.0,
-                                   history_size=10, line_search_fn="strong_wolfe")
+    # lbfgs: scipy's L-BFGS-B minimises the full-batch loss (SknnNet.run_lbfgs).
+    return "lbfgs", {}
 
 
 class DivergenceError(ValueError):
@@ -96,10 +92,11 @@ class SknnNet(NeuralNet):
     2
     """
 
-    def __init__(self, module, *args, l2_penalty=0.0, max_fun=15000, **kwargs):
+    def __init__(self, module, *args, l2_penalty=0.0, max_fun=15000, tol=1e-4, **kwargs):
         super().__init__(module, *args, train_split=None, verbose=0, **kwargs)
         self.l2_penalty = l2_penalty
         self.max_fun = max_fun
+        self.tol = tol
 
     @property
     def _default_callbacks(self):
@@ -107,16 +104,16 @@ class SknnNet(NeuralNet):
 
     def initialize_optimizer(self, triggered_directly=None):
         """Build the optimizer with weight decay on weight matrices only."""
+        if self.optimizer == "lbfgs":
+            self.optimizer_ = None  # scipy minimises: see run_lbfgs
+            return self
         kwargs = self.get_params_for("optimizer")
         decay = kwargs.pop("weight_decay", 0.0)
         params = [param for _, param in self.get_all_learnable_params()]
-        if self.optimizer is torch.optim.LBFGS:
-            groups = params
-        else:
-            groups = [
-                {"params": [p for p in params if p.ndim > 1], "weight_decay": decay},
-                {"params": [p for p in params if p.ndim <= 1], "weight_decay": 0.0},
-            ]
+        groups = [
+            {"params": [p for p in params if p.ndim > 1], "weight_decay": decay},
+            {"params": [p for p in params if p.ndim <= 1], "weight_decay": 0.0},
+        ]
         self.optimizer_ = self.optimizer(groups, lr=self.lr, **kwargs)
         return self
 
@@ -164,22 +161,28 @@ class SknnNet(NeuralNet):
         """
         self.stop_message_ = None
         self.converged_ = False
-        lbfgs = isinstance(self.optimizer_, torch.optim.LBFGS)
+        lbfgs = self.optimizer == "lbfgs"
         hooks = {
             name: [cb for _, cb in self.callbacks_
                    if getattr(type(cb), name) is not getattr(Callback, name)]
             for name in _BATCH_HOOKS
         }
+        if lbfgs:
+            # L-BFGS's line search and stopping tolerances (a relative loss
+            # change of 2.2e-9, scipy's) lie below float32's resolution, so it
+            # works in float64: full-batch training on data small enough for it.
+            self.module_.double()
+            device = train[1].device
+            train, valid = (to_device(data, device, torch.float64) for data in (train, valid))
         X, y, _ = train
         self.notify("on_train_begin", X=X, y=y)
         ran = 0
         try:
-            for _ in range(epochs):
+            if lbfgs:
+                ran = self.run_lbfgs(train, epochs)
+            for _ in range(0 if lbfgs else epochs):
                 self.notify("on_epoch_begin", dataset_train=train, dataset_valid=valid)
-                if lbfgs:
-                    loss = self.lbfgs_iteration(train)
-                else:
-                    loss = self.run_train_epoch(train, shuffle, max_grad_norm, hooks)
+                loss = self.run_train_epoch(train, shuffle, max_grad_norm, hooks)
                 ran += 1
                 self.history.record("train_loss", loss)
                 if valid is not None:
@@ -200,6 +203,9 @@ class SknnNet(NeuralNet):
                 raise
             self.stop_message_ = f"{error} Keeping the best validation epoch's weights."
             warnings.warn(self.stop_message_, ConvergenceWarning, stacklevel=2)
+        finally:
+            if lbfgs:
+                self.module_.float()
         self.notify("on_train_end", X=X, y=y)
         self.module_.eval()
         return ran
@@ -240,40 +246,51 @@ class SknnNet(NeuralNet):
         with torch.no_grad():
             return self._finite(float(total / weight) + float(self.penalty()))
 
-    def lbfgs_iteration(self, train):
-        """One L-BFGS iteration on the full batch; returns the loss before it.
+    def run_lbfgs(self, train, max_iter):
+        """Minimise the full-batch loss with scipy's L-BFGS-B, as scikit-learn does.
 
-        Sets ``stop_message_`` (and ``converged_``) when the gradient or the
-        loss change falls below tolerance (scipy's L-BFGS-B criteria, which
-        scikit-learn uses), or ``stop_message_`` alone when ``max_fun`` loss
-        evaluations are spent.
+        Parameters and gradients travel as one float64 vector; scipy applies
+        its own stopping rules (``gtol=tol``, ``maxiter=max_iter``,
+        ``maxfun=max_fun``). Each iteration becomes a row of the history.
+        Callbacks see ``on_train_begin``/``on_train_end`` only. Returns the
+        number of iterations.
         """
-        X, y, w = train
-        self.module_.train()
-        optimizer = self.optimizer_
+        from scipy.optimize import minimize
 
-        def closure():
-            optimizer.zero_grad(set_to_none=True)
+        X, y, w = train
+        params = [p for p in self.module_.parameters() if p.requires_grad]
+        self.module_.train()
+
+        def loss_and_grad(theta):
+            torch.nn.utils.vector_to_parameters(
+                torch.from_numpy(theta).to(params[0].device), params)
+            for param in params:
+                param.grad = None
             loss = self.get_loss(self.infer(X), y, sample_weight=w) + self.penalty()
             loss.backward()
-            return loss
+            grads = [torch.zeros_like(p) if p.grad is None else p.grad for p in params]
+            return float(loss), torch.nn.utils.parameters_to_vector(grads).cpu().numpy()
 
-        # torch keeps both counters across step() calls.
-        state = optimizer.state[optimizer.param_groups[0]["params"][0]]
-        n_iter = state.get("n_iter", 0)
-        before = self._finite(float(optimizer.step(closure)))
-        self.samples_seen_ = getattr(self, "samples_seen_", 0) + n_samples(X)
-        if state.get("func_evals", 0) >= self.max_fun:
-            self.stop_message_ = f"L-BFGS stopped: max_fun={self.max_fun} evaluations reached."
-            return before
-        if state.get("n_iter", 0) == n_iter:
-            self.stop_message_ = "L-BFGS converged: gradient below tol."
-        elif len(self.history) > 1:
-            previous = self.history[-2, "train_loss"]
-            if previous - before <= 2.2e-9 * max(abs(previous), abs(before), 1.0):
-                self.stop_message_ = "L-BFGS converged: relative loss change below 2.2e-9."
-        self.converged_ = self.stop_message_ is not None
-        return before
+        losses = []
+        result = minimize(
+            loss_and_grad,
+            torch.nn.utils.parameters_to_vector(params).detach().cpu().numpy(),
+            method="L-BFGS-B", jac=True,
+            callback=lambda intermediate_result: losses.append(intermediate_result.fun),
+            options={"maxiter": max_iter, "maxfun": self.max_fun, "gtol": self.tol},
+        )
+        torch.nn.utils.vector_to_parameters(torch.from_numpy(result.x).to(params[0].device),
+                                            params)
+        self._finite(float(result.fun))
+        rows = losses or [float(result.fun)]  # converged before a first iteration
+        for loss in rows:
+            self.history.new_epoch()
+            self.history.record("epoch", len(self.history))
+            self.history.record("train_loss", loss)
+        self.samples_seen_ = getattr(self, "samples_seen_", 0) + len(rows) * n_samples(X)
+        self.stop_message_ = f"L-BFGS-B: {result.message}"
+        self.converged_ = bool(result.success)
+        return len(rows)
 
     def evaluate(self, valid, score=None):
         """Return ``(loss, score)`` on a held-out ``(X, y, sample_weight)`` set."""

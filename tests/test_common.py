@@ -13,8 +13,15 @@ ESTIMATORS = [
     sknn.MLPClassifier(hidden_layer_sizes=(16,), **FAST),
     sknn.MLPRegressor(hidden_layer_sizes=(16,), **FAST),
     # convolutional networks
+    sknn.ConvClassifier(filters=(4,), hidden_layer_sizes=(16,), **FAST),
+    sknn.ConvRegressor(filters=(4,), hidden_layer_sizes=(16,), **FAST),
     # recurrent networks
+    sknn.RNNClassifier(hidden_size=16, **FAST),
+    sknn.RNNRegressor(hidden_size=16, cell="gru", **FAST),
     # autoencoder and user modules
+    sknn.AutoEncoder(n_components=2, hidden_layer_sizes=(16,), **FAST),
+    sknn.NeuralNetClassifier(module_params={"hidden_layer_sizes": (16,)}, **FAST),
+    sknn.NeuralNetRegressor(module_params={"hidden_layer_sizes": (16,)}, **FAST),
 ]
 
 # The only checks allowed to fail: the ones scikit-learn itself expects its

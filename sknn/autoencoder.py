@@ -1,0 +1,312 @@
+"""The autoencoder: a scikit-learn transformer, a non-linear PCA."""
+
+from numbers import Integral, Real
+
+import numpy as np
+import torch
+from sklearn.base import ClassNamePrefixFeaturesOutMixin
+from sklearn.utils import check_random_state
+from sklearn.utils.metaestimators import available_if
+from sklearn.utils.validation import check_array, check_is_fitted
+
+from ._base import PREDICT_BATCH_ROWS, BaseNeuralNet
+from ._data import to_tensor
+from ._device import random_stream
+from ._docs import fill_doc
+from ._sklearn import Interval, StrOptions
+from ._tasks import ReconstructionTask
+from .mlp import check_hidden_layer_sizes
+from .modules import ACTIVATIONS, AutoEncoderNet
+
+
+def _no_predict(estimator):
+    raise AttributeError(
+        f"{type(estimator).__name__} is a transformer and has no predict: use transform "
+        "for the code and inverse_transform to decode it."
+    )
+
+
+def _is_variational(estimator):
+    if not estimator.variational:
+        raise AttributeError("sample is only available with variational=True.")
+    return True
+
+
+def _row_squared_error(module, x):
+    """Mean squared reconstruction error of each row of ``x``."""
+    return (module.reconstruct(x) - x).pow(2).flatten(1).mean(1)
+
+
+@fill_doc
+class AutoEncoder(ClassNamePrefixFeaturesOutMixin, ReconstructionTask, BaseNeuralNet):
+    """Autoencoder: a non-linear PCA, trained with PyTorch.
+
+    An encoder (dense layers of widths ``hidden_layer_sizes``) maps each
+    sample to an ``n_components``-wide code, and a mirrored decoder maps the
+    code back; both are trained to reconstruct the input with the squared
+    error. ``transform`` returns the code, ``inverse_transform`` decodes
+    codes, so that it slots into a :class:`~sklearn.pipeline.Pipeline`
+    wherever :class:`~sklearn.decomposition.PCA` does. Scale the input first
+    (:class:`~sklearn.preprocessing.MinMaxScaler` or
+    :class:`~sklearn.preprocessing.StandardScaler`): the loss weighs every
+    feature by its scale.
+
+    With ``noise > 0`` it is a denoising autoencoder: Gaussian noise is added
+    to the input during training only, and the clean input is the target.
+    With ``variational=True`` it is a variational autoencoder: the code is a
+    Gaussian posterior (``transform`` returns its mean), the loss is the
+    negative evidence lower bound with a learned decoder noise variance (see
+    :class:`sknn.modules.ReconstructionLoss`), and :meth:`sample` draws new
+    samples from the prior.
+
+    Parameters
+    ----------
+    n_components : int, default=2
+        Width of the code (the bottleneck): the number of output features of
+        ``transform``.
+
+    hidden_layer_sizes : array-like of int, default=(128, 64)
+        Encoder widths, input side first; the decoder mirrors them. ``()``
+        gives a linear autoencoder.
+
+    activation : {'identity', 'logistic', 'tanh', 'relu', 'leaky_relu', \
+'elu', 'selu', 'gelu'}, default='relu'
+        Hidden-layer activation. The code and the reconstruction are linear.
+
+    ${training_parameters}
+
+    dropout : float, default=0.0
+        Dropout probability after each hidden activation.
+
+    noise : float, default=0.0
+        Standard deviation of the Gaussian noise added to the input during
+        training (a denoising autoencoder); 0 adds none.
+
+    variational : bool, default=False
+        Train a variational autoencoder.
+
+    Attributes
+    ----------
+    ${fitted_attributes}
+
+    See Also
+    --------
+    sklearn.decomposition.PCA : The linear counterpart.
+    sklearn.neural_network.BernoulliRBM : Another unsupervised network.
+
+    Notes
+    -----
+    ``n_outputs_`` is ``n_features_in_`` (the reconstruction's width) and
+    ``out_activation_`` is 'identity'. ``score`` (and the validation score of
+    ``early_stopping``) is the negative mean squared reconstruction error;
+    the training loss is half of it without ``variational``, the negative
+    evidence lower bound per feature with it.
+
+    Examples
+    --------
+    >>> from sklearn.datasets import load_digits
+    >>> from sknn import AutoEncoder
+    >>> X = load_digits().data / 16
+    >>> ae = AutoEncoder(n_components=2, hidden_layer_sizes=(32,), max_iter=20,
+    ...                  random_state=0)
+    >>> ae.fit_transform(X).shape
+    (1797, 2)
+    >>> ae.inverse_transform(ae.transform(X[:3])).shape
+    (3, 64)
+    >>> ae.get_feature_names_out().tolist()
+    ['autoencoder0', 'autoencoder1']
+    >>> ae.score(X) < 0
+    True
+    """
+
+    _parameter_constraints = {
+        **BaseNeuralNet._parameter_constraints,
+        "n_components": [Interval(Integral, 1, None, closed="left")],
+        "hidden_layer_sizes": ["array-like", Interval(Integral, 1, None, closed="left")],
+        "activation": [StrOptions(set(ACTIVATIONS))],
+        "dropout": [Interval(Real, 0, 1, closed="left")],
+        "noise": [Interval(Real, 0, None, closed="left")],
+        "variational": ["boolean"],
+    }
+
+    def __init__(
+        self,
+        n_components=2,
+        hidden_layer_sizes=(128, 64),
+        activation="relu",
+        *,
+        solver="adam",
+        alpha=0.0001,
+        batch_size="auto",
+        learning_rate="constant",
+        learning_rate_init=0.001,
+        power_t=0.5,
+        max_iter=200,
+        shuffle=True,
+        random_state=None,
+        tol=1e-4,
+        verbose=False,
+        warm_start=False,
+        momentum=0.9,
+        nesterovs_momentum=True,
+        early_stopping=False,
+        validation_fraction=0.1,
+        beta_1=0.9,
+        beta_2=0.999,
+        epsilon=1e-8,
+        n_iter_no_change=10,
+        max_fun=15000,
+        dropout=0.0,
+        noise=0.0,
+        variational=False,
+        device="auto",
+        max_grad_norm=None,
+        callbacks=None,
+    ):
+        self.n_components = n_components
+        self.hidden_layer_sizes = hidden_layer_sizes
+        self.activation = activation
+        self.solver = solver
+        self.alpha = alpha
+        self.batch_size = batch_size
+        self.learning_rate = learning_rate
+        self.learning_rate_init = learning_rate_init
+        self.power_t = power_t
+        self.max_iter = max_iter
+        self.shuffle = shuffle
+        self.random_state = random_state
+        self.tol = tol
+        self.verbose = verbose
+        self.warm_start = warm_start
+        self.momentum = momentum
+        self.nesterovs_momentum = nesterovs_momentum
+        self.early_stopping = early_stopping
+        self.validation_fraction = validation_fraction
+        self.beta_1 = beta_1
+        self.beta_2 = beta_2
+        self.epsilon = epsilon
+        self.n_iter_no_change = n_iter_no_change
+        self.max_fun = max_fun
+        self.dropout = dropout
+        self.noise = noise
+        self.variational = variational
+        self.device = device
+        self.max_grad_norm = max_grad_norm
+        self.callbacks = callbacks
+
+    def _build_module(self, X, n_outputs):
+        return AutoEncoderNet(
+            X.shape[1],
+            n_components=self.n_components,
+            hidden_layer_sizes=check_hidden_layer_sizes(self.hidden_layer_sizes),
+            activation=self.activation,
+            dropout=self.dropout,
+            noise=self.noise,
+            variational=self.variational,
+        )
+
+    @property
+    def _n_features_out(self):
+        # Raises AttributeError (so: not fitted) before fit.
+        return self.module_.n_components
+
+    predict = available_if(_no_predict)(BaseNeuralNet.predict)
+
+    def transform(self, X):
+        """Encode ``X``: the code, or the posterior mean when variational.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            The input.
+
+        Returns
+        -------
+        ndarray of shape (n_samples, n_components)
+            float32 for float32 input, float64 otherwise (on the CPU).
+        """
+        check_is_fitted(self)
+        return self._forward(X, fn=type(self.module_).encode).cpu().numpy()
+
+    def inverse_transform(self, X):
+        """Decode codes back to the input space.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_components)
+            Codes, as :meth:`transform` returns them.
+
+        Returns
+        -------
+        ndarray of shape (n_samples, n_features_in_)
+            The reconstructions.
+        """
+        check_is_fitted(self)
+        device = torch.device(self.net_.device)
+        float32 = device.type != "cpu" or getattr(X, "dtype", None) == np.float32
+        codes = check_array(X, dtype=np.float32 if float32 else np.float64,
+                            input_name="X")
+        width = self.module_.n_components
+        if codes.shape[1] != width:
+            raise ValueError(f"X has {codes.shape[1]} features, but {type(self).__name__}."
+                             f"inverse_transform is expecting {width} features (the code "
+                             "width, n_components).")
+        return self._decode(to_tensor(codes).to(device))
+
+    def _decode(self, codes):
+        decode = type(self.module_).decode
+        return self.net_.predict_tensor(codes, PREDICT_BATCH_ROWS, fn=decode).cpu().numpy()
+
+    def score(self, X, y=None):
+        """Negative mean squared reconstruction error (higher is better).
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, n_features)
+            The input.
+        y : None
+            Ignored.
+
+        Returns
+        -------
+        float
+            ``-mean((X - inverse_transform(transform(X))) ** 2)`` over every
+            entry.
+        """
+        return -float(self._forward(X, fn=_row_squared_error).double().mean())
+
+    @available_if(_is_variational)
+    def sample(self, n_samples=1, random_state=None):
+        """Draw new samples: decode codes drawn from the standard normal prior.
+
+        Only with ``variational=True``.
+
+        Parameters
+        ----------
+        n_samples : int, default=1
+            Number of samples.
+        random_state : int, RandomState instance or None, default=None
+            Seeds the draw. None continues the estimator's own random stream
+            (successive calls differ, and the sequence of calls is
+            reproducible after a fit with an int ``random_state``); torch's
+            and numpy's global random states are left as they were.
+
+        Returns
+        -------
+        ndarray of shape (n_samples, n_features_in_)
+        """
+        check_is_fitted(self)
+        if not isinstance(n_samples, Integral) or n_samples < 1:
+            raise ValueError(f"n_samples must be a positive int, got {n_samples!r}.")
+        device = torch.device(self.net_.device)
+        shape = (n_samples, self.module_.n_components)
+        if random_state is None:
+            with random_stream(device, state=self.net_.random_state_) as stream:
+                codes = torch.randn(shape, device=device)
+            self.net_.random_state_ = stream["state"]
+        else:
+            seed = random_state if isinstance(random_state, Integral) else \
+                check_random_state(random_state).randint(2**31 - 1)
+            generator = torch.Generator(device=device).manual_seed(int(seed))
+            codes = torch.randn(shape, device=device, generator=generator)
+        return self._decode(codes)

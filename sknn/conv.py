@@ -1,0 +1,497 @@
+"""Convolutional networks for signals (1-D), images (2-D) and volumes (3-D)."""
+
+import math
+import string
+from numbers import Integral, Real
+
+import numpy as np
+from sklearn.utils import check_array
+from sklearn.utils.validation import validate_data
+
+from ._base import BaseNeuralNet, init_with_defaults
+from ._data import check_tabular, fast_path, to_tensor
+from ._docs import fill_doc
+from ._sklearn import Interval, StrOptions
+from ._tasks import ClassifierTask, RegressorTask
+from .mlp import check_hidden_layer_sizes
+from .modules import ACTIVATIONS, WEIGHT_INITS, ConvNet
+
+#: Parameter recipes for well-known architectures, by name. Each is a dict of
+#: constructor parameters; ``ConvClassifier.from_recipe(name, **overrides)``
+#: (or the ``lenet5``, ``fcn``, ``resnet`` shortcuts) builds an estimator
+#: from one.
+RECIPES = {
+    # LeCun et al. (1998): two 5x5 conv layers with 6 and 16 maps, average
+    # pooling, tanh, dense 120-84 head. For 28x28 or 32x32 images; on small
+    # images 'same' padding keeps the maps large enough.
+    "lenet5": dict(filters=(6, 16), kernel_size=5, padding="same", pooling="avg",
+                   pool_size=2, hidden_layer_sizes=(120, 84), activation="tanh"),
+    # Wang, Yan and Oates (2017), the fully convolutional network for time
+    # series: 128-256-128 filters, kernels 8-5-3, batch norm, ReLU, no
+    # pooling but global average pooling, no dense head.
+    "fcn": dict(filters=(128, 256, 128), kernel_size=(8, 5, 3), padding="same",
+                pooling=None, global_pooling="avg", batch_norm=True,
+                hidden_layer_sizes=(), activation="relu"),
+    # Wang, Yan and Oates (2017), the residual network for time series: three
+    # residual blocks of three conv layers (kernels 8-5-3; 64, 128, 128
+    # filters), batch norm, global average pooling, no dense head.
+    "resnet": dict(filters=(64,) * 3 + (128,) * 6, kernel_size=(8, 5, 3) * 3,
+                   padding="same", pooling=None, global_pooling="avg", residual=3,
+                   batch_norm=True, hidden_layer_sizes=(), activation="relu"),
+}
+
+
+def _positive_ints(value, name):
+    values = np.atleast_1d(value).tolist()
+    if not values or any(not isinstance(v, Integral) or isinstance(v, bool) or v < 1
+                         for v in values):
+        raise ValueError(f"{name} must be a positive int or a non-empty sequence of "
+                         f"positive ints, got {value!r}.")
+    return values
+
+
+class _BaseConv(BaseNeuralNet):
+    """The convolutional family: its parameters, input shapes and network."""
+
+    _parameter_constraints = {
+        **BaseNeuralNet._parameter_constraints,
+        "filters": ["array-like", Interval(Integral, 1, None, closed="left")],
+        "kernel_size": ["array-like", Interval(Integral, 1, None, closed="left")],
+        "strides": ["array-like", Interval(Integral, 1, None, closed="left")],
+        "padding": [StrOptions({"same", "valid"})],
+        "pooling": [StrOptions({"max", "avg"}), None],
+        "pool_size": ["array-like", Interval(Integral, 1, None, closed="left")],
+        "global_pooling": [StrOptions({"max", "avg"}), None],
+        "residual": ["boolean", Interval(Integral, 1, None, closed="left")],
+        "hidden_layer_sizes": ["array-like", Interval(Integral, 1, None, closed="left")],
+        "activation": [StrOptions(set(ACTIVATIONS))],
+        "dropout": [Interval(Real, 0, 1, closed="left")],
+        "batch_norm": ["boolean"],
+        "weight_init": [StrOptions(set(WEIGHT_INITS))],
+        "input_shape": ["array-like", None],
+        "channels_last": ["boolean"],
+    }
+
+    def __init__(
+        self,
+        filters=(32, 64),
+        kernel_size=3,
+        *,
+        strides=1,
+        padding="same",
+        pooling="max",
+        pool_size=2,
+        global_pooling=None,
+        residual=False,
+        hidden_layer_sizes=(128,),
+        activation="relu",
+        input_shape=None,
+        channels_last=False,
+        solver="adam",
+        alpha=0.0001,
+        batch_size="auto",
+        learning_rate="constant",
+        learning_rate_init=0.001,
+        power_t=0.5,
+        max_iter=200,
+        shuffle=True,
+        random_state=None,
+        tol=1e-4,
+        verbose=False,
+        warm_start=False,
+        momentum=0.9,
+        nesterovs_momentum=True,
+        early_stopping=False,
+        validation_fraction=0.1,
+        beta_1=0.9,
+        beta_2=0.999,
+        epsilon=1e-8,
+        n_iter_no_change=10,
+        max_fun=15000,
+        loss="log_loss",
+        dropout=0.0,
+        batch_norm=False,
+        weight_init="auto",
+        device="auto",
+        class_weight=None,
+        max_grad_norm=None,
+        callbacks=None,
+    ):
+        self.filters = filters
+        self.kernel_size = kernel_size
+        self.strides = strides
+        self.padding = padding
+        self.pooling = pooling
+        self.pool_size = pool_size
+        self.global_pooling = global_pooling
+        self.residual = residual
+        self.hidden_layer_sizes = hidden_layer_sizes
+        self.activation = activation
+        self.input_shape = input_shape
+        self.channels_last = channels_last
+        self.solver = solver
+        self.alpha = alpha
+        self.batch_size = batch_size
+        self.learning_rate = learning_rate
+        self.learning_rate_init = learning_rate_init
+        self.power_t = power_t
+        self.max_iter = max_iter
+        self.shuffle = shuffle
+        self.random_state = random_state
+        self.tol = tol
+        self.verbose = verbose
+        self.warm_start = warm_start
+        self.momentum = momentum
+        self.nesterovs_momentum = nesterovs_momentum
+        self.early_stopping = early_stopping
+        self.validation_fraction = validation_fraction
+        self.beta_1 = beta_1
+        self.beta_2 = beta_2
+        self.epsilon = epsilon
+        self.n_iter_no_change = n_iter_no_change
+        self.max_fun = max_fun
+        self.loss = loss
+        self.dropout = dropout
+        self.batch_norm = batch_norm
+        self.weight_init = weight_init
+        self.device = device
+        self.class_weight = class_weight
+        self.max_grad_norm = max_grad_norm
+        self.callbacks = callbacks
+
+    # -- recipes -----------------------------------------------------------
+    @classmethod
+    def from_recipe(cls, name, **params):
+        """An estimator with the parameters of recipe ``name``, updated by ``params``.
+
+        Parameters
+        ----------
+        name : {'lenet5', 'fcn', 'resnet'}
+            A key of :data:`sknn.conv.RECIPES`.
+        **params
+            Any other constructor parameters; they override the recipe's.
+
+        Returns
+        -------
+        estimator : instance of cls
+        """
+        if name not in RECIPES:
+            raise ValueError(f"Unknown recipe {name!r}; use one of {sorted(RECIPES)}.")
+        return cls(**{**RECIPES[name], **params})
+
+    @classmethod
+    def lenet5(cls, **params):
+        """LeNet-5 (LeCun et al. 1998) for images; see :data:`RECIPES`."""
+        return cls.from_recipe("lenet5", **params)
+
+    @classmethod
+    def fcn(cls, **params):
+        """The fully convolutional network of Wang et al. (2017) for signals."""
+        return cls.from_recipe("fcn", **params)
+
+    @classmethod
+    def resnet(cls, **params):
+        """The residual network of Wang et al. (2017) for signals."""
+        return cls.from_recipe("resnet", **params)
+
+    # -- input -------------------------------------------------------------
+    def _check_input(self, X, *, reset, dtype=np.float32):
+        """Validate ``X``; return a ``(n, C, *spatial)`` ``dtype`` tensor.
+
+        ``n_features_in_`` is the number of values in one sample (for flat
+        rows, their number of columns); ``input_shape_`` the sample's shape
+        as the network sees it, channels first.
+        """
+        ndim = X.ndim if hasattr(X, "ndim") else np.asarray(X).ndim
+        ready = None
+        if not reset and isinstance(X, np.ndarray) and ndim >= 2 and len(X) and (
+                ndim == 2 or X.shape[1:] == self._sample_shape):
+            # Prediction on clean float arrays skips the general validation.
+            ready = fast_path(self, X.reshape(len(X), -1), dtype)
+        if ready is not None:
+            X = ready
+        elif ndim <= 2:
+            # Tables (numpy, pandas, sparse): n_features_in_ and feature names.
+            X = check_tabular(self, X, reset=reset, dtype=dtype)
+        else:
+            X = check_array(X, allow_nd=True, dtype=dtype, order="C",
+                            estimator=self, input_name="X")
+            if not reset and self.input_shape is None and X.shape[1:] != self._sample_shape:
+                raise ValueError(
+                    f"X has samples of shape {X.shape[1:]}, but {type(self).__name__} was "
+                    f"fitted on samples of shape {self._sample_shape}.")
+            # Counts (and clears feature names) as for flat rows of the same values.
+            validate_data(self, X.reshape(len(X), -1), reset=reset, dtype=None,
+                          ensure_all_finite=False)
+        if reset:
+            self._sample_shape = self._layout(X)
+            shape = self._sample_shape
+            if self.channels_last:
+                shape = (shape[-1], *shape[:-1])
+            self.input_shape_ = tuple(int(size) for size in shape)
+        X = X.reshape(len(X), *self._sample_shape)
+        if self.channels_last:
+            X = np.ascontiguousarray(np.moveaxis(X, -1, 1))
+        return to_tensor(X)
+
+    def _layout(self, X):
+        """The shape of one sample, in the user's layout, at fit."""
+        if self.input_shape is not None:
+            shape = tuple(_positive_ints(self.input_shape, "input_shape"))
+            if not 2 <= len(shape) <= 4:
+                raise ValueError(
+                    "input_shape must hold the channel axis and 1 to 3 spatial axes, e.g. "
+                    f"(C, L), (C, H, W) or (C, D, H, W); got {self.input_shape!r}. For "
+                    "one-channel images give (1, H, W).")
+            if math.prod(shape) != math.prod(X.shape[1:]):
+                raise ValueError(
+                    f"input_shape={shape} holds {math.prod(shape)} values per sample, but "
+                    f"the samples of X have shape {X.shape[1:]} ({math.prod(X.shape[1:])} "
+                    "values).")
+            return shape
+        if X.ndim == 2:
+            # Flat rows: one-channel signals.
+            return (X.shape[1], 1) if self.channels_last else (1, X.shape[1])
+        if X.ndim > 5:
+            raise ValueError(
+                f"X has {X.ndim} dimensions; {type(self).__name__} takes (n, C, L) signals, "
+                "(n, C, H, W) images, (n, C, D, H, W) volumes, or flat rows with "
+                "input_shape.")
+        return X.shape[1:]
+
+    def _build_module(self, X, n_outputs):
+        filters = _positive_ints(self.filters, "filters")
+        per_layer = {name: int(value) if isinstance(value, Integral) else
+                     tuple(_positive_ints(value, name)) for name, value in
+                     [("kernel_size", self.kernel_size), ("strides", self.strides),
+                      ("pool_size", self.pool_size)]}
+        # A network that does not fit the sample shape is a ValueError naming the layer.
+        return ConvNet(
+            self.input_shape_,
+            n_outputs,
+            filters=filters,
+            padding=self.padding,
+            pooling=self.pooling,
+            global_pooling=self.global_pooling,
+            residual=self.residual,
+            hidden_layer_sizes=check_hidden_layer_sizes(self.hidden_layer_sizes),
+            activation=self.activation,
+            dropout=self.dropout,
+            batch_norm=self.batch_norm,
+            weight_init=self.weight_init,
+            **per_layer,
+        )
+
+    def _summary_input(self):
+        return to_tensor(np.zeros((2, *self.input_shape_), dtype=np.float32))
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.input_tags.three_d_array = True
+        return tags
+
+
+_CONV_PARAMETERS = """\
+filters : array-like of int, default=(32, 64)
+        Output channels of each conv layer; one conv layer each.
+
+    kernel_size : int or array-like of int, default=3
+        Kernel size along every spatial axis, for all conv layers or one per
+        conv layer.
+
+    strides : int or array-like of int, default=1
+        Stride, for all conv layers or one per conv layer.
+
+    padding : {'same', 'valid'}, default='same'
+        'same' zero-pads so that a layer's output has ``ceil(size / stride)``
+        positions; 'valid' does not pad. Pooling follows it: with 'same' the
+        partial window at the edge is pooled too, with 'valid' it is dropped.
+
+    pooling : {'max', 'avg'} or None, default='max'
+        Pooling after each conv layer (after each block with ``residual``).
+
+    pool_size : int or array-like of int, default=2
+        Pooling window and stride, for all conv layers or one per conv layer.
+
+    global_pooling : {'avg', 'max'} or None, default=None
+        Pool each feature map to one value before the head (FCN / ResNet
+        style), so the network's size does not depend on the input length.
+        None flattens the feature maps into the head.
+
+    residual : bool or int, default=False
+        Skip connections. An int ``k`` groups the conv layers into blocks of
+        ``k`` (the last block takes the rest), adds each block's input to its
+        output (through a 1x1 convolution where the shapes differ) and pools
+        after each block; True is 2, the basic ResNet block. Needs
+        ``padding='same'``.
+
+    hidden_layer_sizes : array-like of int, default=(128,)
+        Width of each dense hidden layer of the head; () for none.
+
+    activation : {'identity', 'logistic', 'tanh', 'relu', 'leaky_relu', \
+'elu', 'selu', 'gelu'}, default='relu'
+        Activation of the conv and dense hidden layers.
+
+    input_shape : tuple of int or None, default=None
+        Shape of one sample, ``(C, L)``, ``(C, H, W)`` or ``(C, D, H, W)``
+        (channels last with ``channels_last``). Rows of X are reshaped to it,
+        so flat rows (after a scaler in a Pipeline) and images without a
+        channel axis, ``(n, H, W)`` with ``input_shape=(1, H, W)``, work. None
+        takes the shape from X: 2-D X is one-channel signals
+        ``(n, 1, n_features)``, 3-D X ``(n, C, L)`` signals, 4-D X images,
+        5-D X volumes.
+
+    channels_last : bool, default=False
+        Read X (and ``input_shape``) with the channel axis last,
+        ``(n, ..., C)``, as Keras and image libraries store it."""
+
+_CONV_LAYERS = """\
+dropout : float, default=0.0
+        Dropout probability after each conv layer's pooling and each dense
+        hidden activation.
+
+    batch_norm : bool, default=False
+        Batch normalisation before each activation.
+
+    weight_init : {'auto', 'glorot_uniform', 'glorot_normal', 'he_uniform', \
+'he_normal', 'uniform', 'normal', 'orthogonal'}, default='auto'
+        Initialisation of weights. 'auto' gives conv kernels He-uniform
+        (rectifier activations) or Glorot-uniform (others) weights and zero
+        biases, and the dense layers scikit-learn's initialisation; with
+        'selu' it is LeCun normal throughout. A named scheme applies to every
+        layer, biases start at 0."""
+
+_CONV_ATTRIBUTES = """\
+input_shape_ : tuple of int
+        Shape of one sample as the network sees it, channels first."""
+
+_CONV_NOTES = """Recipes: ``from_recipe(name, **params)`` with a name of
+    :data:`sknn.conv.RECIPES`, or the shortcuts ``lenet5()`` (LeNet-5 for
+    images), ``fcn()`` (the fully convolutional network of Wang et al. 2017
+    for signals) and ``resnet()`` (their residual network). Parameters given
+    override the recipe's.
+
+    ``n_features_in_`` is the number of values in one sample.
+    :meth:`embed` returns the output of a dense hidden layer of the head, or,
+    without one, the flattened (or globally pooled) conv features."""
+
+
+_CONV_FRAGMENTS = {
+    "conv_parameters": _CONV_PARAMETERS,
+    "conv_layers": _CONV_LAYERS,
+    "conv_attributes": _CONV_ATTRIBUTES,
+    "conv_notes": _CONV_NOTES,
+}
+
+
+def _fill_conv_doc(obj):
+    """Fill the family's own ``${fragment}`` placeholders, then the shared ones."""
+    obj.__doc__ = string.Template(obj.__doc__).safe_substitute(_CONV_FRAGMENTS)
+    return fill_doc(obj)
+
+
+@_fill_conv_doc
+class ConvClassifier(ClassifierTask, _BaseConv):
+    """Convolutional neural network classifier, trained with PyTorch.
+
+    For signals ``(n, C, L)``, images ``(n, C, H, W)`` and volumes
+    ``(n, C, D, H, W)``: the number of spatial axes of X picks 1-D, 2-D or
+    3-D convolutions. Conv layers (with pooling) extract features, a dense
+    head classifies them.
+
+    Parameters
+    ----------
+    ${conv_parameters}
+
+    ${training_parameters}
+
+    ${classifier_parameters}
+
+    ${conv_layers}
+
+    Attributes
+    ----------
+    ${classes_attribute}
+
+    ${fitted_attributes}
+
+    ${conv_attributes}
+
+    See Also
+    --------
+    ConvRegressor : The regressor.
+    MLPClassifier : For tables.
+
+    Notes
+    -----
+    ${conv_notes}
+
+    Examples
+    --------
+    >>> from sklearn.datasets import load_digits
+    >>> from sknn import ConvClassifier
+    >>> X, y = load_digits(return_X_y=True)
+    >>> X = X.reshape(-1, 1, 8, 8) / 16
+    >>> model = ConvClassifier(max_iter=10, batch_size=50, random_state=0)
+    >>> model.fit(X[:500], y[:500]).score(X[500:1000], y[500:1000]) > 0.8
+    True
+    >>> model.embed(X[:3]).shape
+    (3, 128)
+    """
+
+    _parameter_constraints = {**_BaseConv._parameter_constraints,
+                              **ClassifierTask._task_parameter_constraints}
+    __init__ = init_with_defaults(_BaseConv.__init__, loss=ClassifierTask._default_loss)
+
+
+@_fill_conv_doc
+class ConvRegressor(RegressorTask, _BaseConv):
+    """Convolutional neural network regressor, trained with PyTorch.
+
+    The inputs of :class:`ConvClassifier`, one or several continuous
+    outputs.
+
+    Parameters
+    ----------
+    ${conv_parameters}
+
+    ${training_parameters}
+
+    ${regressor_parameters}
+
+    ${conv_layers}
+
+    Attributes
+    ----------
+    ${fitted_attributes}
+
+    ${conv_attributes}
+
+    See Also
+    --------
+    ConvClassifier : The classifier.
+    MLPRegressor : For tables.
+
+    Notes
+    -----
+    ${conv_notes}
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sknn import ConvRegressor
+    >>> rng = np.random.RandomState(0)
+    >>> X = rng.standard_normal((300, 2, 32)).astype(np.float32)
+    >>> y = (X[:, 0] + X[:, 1]).max(1)  # the peak of the channels' sum
+    >>> model = ConvRegressor(filters=(8,), global_pooling="max", hidden_layer_sizes=(),
+    ...                       max_iter=30, batch_size=32, learning_rate_init=0.01,
+    ...                       random_state=0)
+    >>> model.fit(X, y).score(X, y) > 0.9
+    True
+    >>> model.summary()["layer"].tolist()[:3]
+    ['features.0.0.0', 'features.0.0.1', 'features.0.1']
+    """
+
+    _parameter_constraints = {**_BaseConv._parameter_constraints,
+                              **RegressorTask._task_parameter_constraints}
+    __init__ = init_with_defaults(_BaseConv.__init__, loss=RegressorTask._default_loss)

@@ -1,0 +1,425 @@
+"""Estimators around the user's own ``torch.nn.Module``."""
+
+import inspect
+import string
+from collections.abc import Mapping
+
+import numpy as np
+import scipy.sparse as sp
+import torch
+from sklearn.utils.validation import check_array, check_consistent_length, validate_data
+from torch import nn
+
+from ._base import BaseNeuralNet, init_with_defaults
+from ._data import call_module, n_samples, take, to_tensor
+from ._docs import fill_doc
+from ._tasks import ClassifierTask, RegressorTask
+from .modules import MLP
+
+_PREFIX = "module__"
+
+# Arguments the estimator fills in from the data, when the module takes them.
+_DATA_ARGUMENTS = ("n_features", "n_outputs")
+
+_MODULE_PARAMETERS = """\
+module : type or callable, default=sknn.modules.MLP
+        A ``torch.nn.Module`` subclass, or a function that returns a module.
+        It is called anew at every (non warm-started) fit as
+        ``module(**module_params)``, plus ``n_features=...`` and
+        ``n_outputs=...`` when its signature names them:
+
+        - ``n_features``: ``X.shape[1]`` (the channels of an n-D array), or
+          for a dict input the dict ``{key: X[key].shape[1]}`` (1 for 1-D
+          entries);
+        - ``n_outputs``: the width its output must have: 1 for a binary
+          classifier (one logit), the number of classes for a multiclass one,
+          the number of labels for a multilabel one, the number of targets
+          for a regressor.
+
+        ``forward`` receives a batch of ``X`` (one tensor, or the entries of
+        a dict as keyword arguments) and returns a tensor of shape
+        ``(batch, n_outputs)``: logits for a classifier (no softmax/sigmoid),
+        values for a regressor (the log of the mean for ``loss='poisson'``).
+        The default, :class:`sknn.modules.MLP`, is a dense network with one
+        hidden layer of 100 units (``module__hidden_layer_sizes`` and its
+        other arguments are parameters).
+
+    module_params : dict or None, default=None
+        Keyword arguments of ``module``. Each is also the estimator parameter
+        ``module__<name>`` (``get_params``, ``set_params``, ``GridSearchCV``);
+        ``set_params`` makes a new dict and never changes the one passed."""
+
+
+def _fill_module_doc(obj):
+    obj.__doc__ = string.Template(obj.__doc__).safe_substitute(
+        module_parameters=_MODULE_PARAMETERS)
+    return obj
+
+
+class _BaseModuleNet(BaseNeuralNet):
+    """The user-module family: its parameters, its input and its module."""
+
+    _parameter_constraints = {
+        **BaseNeuralNet._parameter_constraints,
+        "module": [callable],
+        "module_params": [dict, None],
+    }
+
+    def __init__(
+        self,
+        module=MLP,
+        *,
+        module_params=None,
+        solver="adam",
+        alpha=0.0001,
+        batch_size="auto",
+        learning_rate="constant",
+        learning_rate_init=0.001,
+        power_t=0.5,
+        max_iter=200,
+        shuffle=True,
+        random_state=None,
+        tol=1e-4,
+        verbose=False,
+        warm_start=False,
+        momentum=0.9,
+        nesterovs_momentum=True,
+        early_stopping=False,
+        validation_fraction=0.1,
+        beta_1=0.9,
+        beta_2=0.999,
+        epsilon=1e-8,
+        n_iter_no_change=10,
+        max_fun=15000,
+        loss="log_loss",
+        device="auto",
+        class_weight=None,
+        max_grad_norm=None,
+        callbacks=None,
+    ):
+        self.module = module
+        self.module_params = module_params
+        self.solver = solver
+        self.alpha = alpha
+        self.batch_size = batch_size
+        self.learning_rate = learning_rate
+        self.learning_rate_init = learning_rate_init
+        self.power_t = power_t
+        self.max_iter = max_iter
+        self.shuffle = shuffle
+        self.random_state = random_state
+        self.tol = tol
+        self.verbose = verbose
+        self.warm_start = warm_start
+        self.momentum = momentum
+        self.nesterovs_momentum = nesterovs_momentum
+        self.early_stopping = early_stopping
+        self.validation_fraction = validation_fraction
+        self.beta_1 = beta_1
+        self.beta_2 = beta_2
+        self.epsilon = epsilon
+        self.n_iter_no_change = n_iter_no_change
+        self.max_fun = max_fun
+        self.loss = loss
+        self.device = device
+        self.class_weight = class_weight
+        self.max_grad_norm = max_grad_norm
+        self.callbacks = callbacks
+
+    # -- module__<name> parameters ------------------------------------------
+    def get_params(self, deep=True):
+        """Parameters of the estimator; with ``deep``, also ``module__<name>``.
+
+        Parameters
+        ----------
+        deep : bool, default=True
+            Also return each entry of ``module_params`` as
+            ``module__<name>``.
+
+        Returns
+        -------
+        params : dict
+        """
+        params = super().get_params(deep=deep)
+        if deep and isinstance(self.module_params, Mapping):
+            params.update({_PREFIX + name: value for name, value in self.module_params.items()})
+        return params
+
+    def set_params(self, **params):
+        """Set parameters; ``module__<name>`` sets ``module_params[name]``.
+
+        ``module_params`` is replaced by a new dict; the old one is left as
+        it was.
+
+        Parameters
+        ----------
+        **params : dict
+            Estimator parameters.
+
+        Returns
+        -------
+        self : object
+        """
+        routed = {name[len(_PREFIX):]: params.pop(name)
+                  for name in list(params) if name.startswith(_PREFIX)}
+        super().set_params(**params)
+        if routed:
+            self.module_params = {**(self.module_params or {}), **routed}
+        return self
+
+    # -- input ----------------------------------------------------------------
+    def _check_input(self, X, *, reset, dtype=np.float32):
+        """One array (2-D, or n-D) as one tensor; a dict as a dict of tensors."""
+        if isinstance(X, Mapping) and not sp.issparse(X):  # a dok_matrix is a Mapping
+            return self._check_dict(X, reset=reset)
+        X = validate_data(self, X, reset=reset, accept_sparse=("csr", "csc", "coo"),
+                          dtype=dtype, order="C", allow_nd=True)
+        if sp.issparse(X):
+            X = X.toarray()
+        self._check_spec(X.shape[1:], reset)
+        return to_tensor(X)
+
+    def _check_dict(self, X, *, reset):
+        """Each entry validated; integer arrays to int64, others to float32.
+
+        Float entries stay float32 at prediction too (the module would
+        otherwise see mixed dtypes).
+        """
+        if not X:
+            raise ValueError("X is an empty dict; pass at least one input array.")
+        arrays = {}
+        for key, value in X.items():
+            kind = np.asarray(value).dtype.kind if not sp.issparse(value) else "f"
+            dtype = np.int64 if kind in "iub" else np.float32
+            arrays[key] = check_array(value, dtype=dtype, ensure_2d=False, allow_nd=True,
+                                      input_name=f"X[{key!r}]")
+        check_consistent_length(*arrays.values())
+        if reset:
+            for attribute in ("n_features_in_", "feature_names_in_"):
+                if hasattr(self, attribute):
+                    delattr(self, attribute)
+        self._check_spec({key: (a.shape[1:], a.dtype.kind) for key, a in arrays.items()},
+                         reset)
+        return {key: to_tensor(value) for key, value in arrays.items()}
+
+    def _check_spec(self, spec, reset):
+        """Remember the input's layout on ``reset``; else insist on the same."""
+        if reset:
+            self._input_spec = spec
+            return
+        fitted = getattr(self, "_input_spec", None)
+        if isinstance(spec, dict) != isinstance(fitted, dict):
+            raise ValueError(
+                f"X is {'a dict' if isinstance(spec, dict) else 'an array'} but "
+                f"{type(self).__name__} was fitted on "
+                f"{'a dict' if isinstance(fitted, dict) else 'an array'}.")
+        if isinstance(spec, dict):
+            if set(spec) != set(fitted):
+                raise ValueError(f"X has the keys {sorted(map(str, spec))}, but "
+                                 f"{type(self).__name__} was fitted with "
+                                 f"{sorted(map(str, fitted))}.")
+            for key, (shape, _) in spec.items():
+                if shape != fitted[key][0]:
+                    raise ValueError(f"X[{key!r}] has samples of shape {shape}, but "
+                                     f"{type(self).__name__} was fitted with "
+                                     f"{fitted[key][0]}.")
+        elif tuple(spec) != tuple(fitted):
+            raise ValueError(f"X has samples of shape {tuple(spec)}, but "
+                             f"{type(self).__name__} was fitted with {tuple(fitted)}.")
+
+    def _summary_input(self):
+        spec = self._input_spec
+        if isinstance(spec, dict):
+            return {key: torch.zeros((2, *shape),
+                                     dtype=torch.int64 if kind in "iub" else torch.float32)
+                    for key, (shape, kind) in spec.items()}
+        return torch.zeros((2, *spec))
+
+    # -- module -----------------------------------------------------------------
+    def _module_arguments(self, X, n_outputs):
+        params = dict(self.module_params or {})
+        taken = sorted(set(params) & set(_DATA_ARGUMENTS))
+        if taken:
+            raise ValueError(f"module_params sets {taken}, which {type(self).__name__} "
+                             "fills in from the data; remove them.")
+        try:
+            signature = inspect.signature(self.module)
+        except (TypeError, ValueError):  # some builtins and C extensions
+            return params
+        accepted = signature.parameters
+        if not any(p.kind is inspect.Parameter.VAR_KEYWORD for p in accepted.values()):
+            unknown = sorted(set(params) - set(accepted))
+            if unknown:
+                raise ValueError(
+                    f"module_params has {unknown}, which {_name(self.module)} does not take; "
+                    f"it takes {sorted(set(accepted) - set(_DATA_ARGUMENTS))}."
+                )
+        if "n_features" in accepted:
+            params["n_features"] = (
+                {key: (value.shape[1] if value.ndim > 1 else 1) for key, value in X.items()}
+                if isinstance(X, dict) else X.shape[1]
+            )
+        if "n_outputs" in accepted:
+            params["n_outputs"] = n_outputs
+        return params
+
+    def _build_module(self, X, n_outputs):
+        if isinstance(self.module, nn.Module):
+            raise ValueError(
+                f"module must be a torch.nn.Module class or a function returning a module, "
+                f"not the instance {type(self.module).__name__}(...): pass "
+                f"{type(self.module).__name__} and its arguments as module_params, so "
+                "that every fit starts from fresh weights."
+            )
+        module = self.module(**self._module_arguments(X, n_outputs))
+        if not isinstance(module, nn.Module):
+            raise ValueError(f"module must return a torch.nn.Module; {_name(self.module)} "
+                             f"returned {type(module).__name__}.")
+        self._check_output(module, X, n_outputs)
+        return module
+
+    def _check_output(self, module, X, n_outputs):
+        """Run two samples through the module (eval mode) and check the output.
+
+        This also materialises lazy layers before the optimizer is built.
+        """
+        head = take(X, slice(0, 2))
+        was_training = module.training
+        module.eval()
+        try:
+            with torch.no_grad():
+                output = call_module(module, head)
+        finally:
+            module.train(was_training)
+        expected = (n_samples(head), n_outputs)
+        shape = tuple(output.shape) if isinstance(output, torch.Tensor) else None
+        if shape != expected:
+            got = f"shape {shape}" if shape is not None else type(output).__name__
+            raise ValueError(
+                f"{_name(self.module)} returned {got} for {expected[0]} samples; "
+                f"{type(self).__name__} needs a tensor of shape {expected} "
+                f"(n_outputs={n_outputs}; take an `n_outputs` argument to be told it)."
+            )
+
+
+def _name(module):
+    return getattr(module, "__qualname__", None) or type(module).__name__
+
+
+@fill_doc
+@_fill_module_doc
+class NeuralNetClassifier(ClassifierTask, _BaseModuleNet):
+    """Classifier around your own ``torch.nn.Module``.
+
+    sknn builds the module, trains it and gives it scikit-learn's
+    classifier interface: labels of any type in and out, ``predict_proba``,
+    class and sample weights, early stopping, and every training parameter
+    of :class:`MLPClassifier`. The module returns logits; the loss is the
+    softmax cross-entropy (multiclass) or the sigmoid cross-entropy (binary:
+    one logit; multilabel: one per label).
+
+    Parameters
+    ----------
+    ${module_parameters}
+
+    ${training_parameters}
+
+    ${classifier_parameters}
+
+    Attributes
+    ----------
+    ${classes_attribute}
+
+    ${fitted_attributes}
+
+    See Also
+    --------
+    NeuralNetRegressor : The regressor.
+    MLPClassifier : The same with a built-in dense network.
+
+    Notes
+    -----
+    ``X`` may be a 2-D table, an n-D array (images, sequences: the module
+    receives batches of it) or a dict of arrays, whose entries the module
+    receives as keyword arguments (integer arrays as int64 tensors, for
+    ``nn.Embedding``; others as float32). scikit-learn's splitters cannot
+    index a dict: for ``cross_val_score`` or ``GridSearchCV``, pass one 2-D
+    array and split its columns in ``forward``.
+
+    On the CPU, prediction on input that is not float32 runs a float64 copy
+    of the module; a module that makes tensors in ``forward`` should make
+    them with the input's dtype (``torch.zeros(..., dtype=x.dtype)``).
+
+    Examples
+    --------
+    >>> import torch
+    >>> from sklearn.datasets import load_iris
+    >>> from sknn import NeuralNetClassifier
+    >>> class Net(torch.nn.Module):
+    ...     def __init__(self, n_features, n_outputs, hidden=16):
+    ...         super().__init__()
+    ...         self.layers = torch.nn.Sequential(
+    ...             torch.nn.Linear(n_features, hidden), torch.nn.ReLU(),
+    ...             torch.nn.Linear(hidden, n_outputs))
+    ...     def forward(self, x):
+    ...         return self.layers(x)
+    >>> X, y = load_iris(return_X_y=True)
+    >>> clf = NeuralNetClassifier(Net, module_params={"hidden": 32}, max_iter=300,
+    ...                           learning_rate_init=0.01, random_state=0)
+    >>> clf.fit(X, y).score(X, y) > 0.9
+    True
+    >>> clf.get_params()["module__hidden"]
+    32
+    >>> clf.set_params(module__hidden=8).module_params
+    {'hidden': 8}
+    """
+
+    _parameter_constraints = {**_BaseModuleNet._parameter_constraints,
+                              **ClassifierTask._task_parameter_constraints}
+    __init__ = init_with_defaults(_BaseModuleNet.__init__, loss=ClassifierTask._default_loss)
+
+
+@fill_doc
+@_fill_module_doc
+class NeuralNetRegressor(RegressorTask, _BaseModuleNet):
+    """Regressor around your own ``torch.nn.Module``.
+
+    As :class:`NeuralNetClassifier`, for continuous targets: ``y`` of shape
+    ``(n_samples,)`` or ``(n_samples, n_targets)``; the module returns
+    ``(batch, n_outputs)`` values.
+
+    Parameters
+    ----------
+    ${module_parameters}
+
+    ${training_parameters}
+
+    ${regressor_parameters}
+
+    Attributes
+    ----------
+    ${fitted_attributes}
+
+    See Also
+    --------
+    NeuralNetClassifier : The classifier; its notes on inputs apply here.
+    MLPRegressor : The same with a built-in dense network.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> import torch
+    >>> from sknn import NeuralNetRegressor
+    >>> def linear(n_features, n_outputs):
+    ...     return torch.nn.Linear(n_features, n_outputs)
+    >>> rng = np.random.RandomState(0)
+    >>> X = rng.normal(size=(200, 3))
+    >>> Y = np.c_[X @ [1.0, 2.0, -1.0], X[:, 0]]
+    >>> reg = NeuralNetRegressor(linear, solver="lbfgs", random_state=0).fit(X, Y)
+    >>> reg.predict(X[:4]).shape, reg.score(X, Y) > 0.99
+    ((4, 2), True)
+    """
+
+    _parameter_constraints = {**_BaseModuleNet._parameter_constraints,
+                              **RegressorTask._task_parameter_constraints}
+    __init__ = init_with_defaults(_BaseModuleNet.__init__, loss=RegressorTask._default_loss)

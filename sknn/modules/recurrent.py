@@ -1,0 +1,170 @@
+"""Recurrent networks (RNN, LSTM, GRU) over padded or fixed-length sequences."""
+
+import torch
+from torch import nn
+from torch.nn.utils.rnn import pack_padded_sequence, pad_packed_sequence
+
+from .layers import dense_block, init_weights
+
+CELLS = {"rnn": nn.RNN, "lstm": nn.LSTM, "gru": nn.GRU}
+
+
+class RecurrentNet(nn.Module):
+    """A recurrent encoder, an optional dense head and a linear output layer.
+
+    The input is a batch of sequences ``x`` of shape ``(batch, steps,
+    n_features)``. Sequences of different lengths come padded to a common
+    number of steps, with their true ``lengths``; they are packed
+    (:func:`torch.nn.utils.rnn.pack_padded_sequence`), so the padding never
+    reaches the recurrent layers and a sequence's output does not depend on
+    the other sequences of its batch.
+
+    Parameters
+    ----------
+    n_features : int
+        Features per time step.
+    n_outputs : int
+        Width of the output (logits or regression values), per sequence or,
+        with ``return_sequences``, per time step.
+    cell : {'rnn', 'lstm', 'gru'}, default='lstm'
+        The recurrent layer: Elman (tanh), long short-term memory or gated
+        recurrent unit.
+    hidden_size : int, default=64
+        Width of the recurrent state (per direction).
+    num_layers : int, default=1
+        Stacked recurrent layers.
+    bidirectional : bool, default=False
+        Also read each sequence backwards; the representation is the
+        concatenation of both directions.
+    return_sequences : bool, default=False
+        False: one output per sequence, from the last hidden state (the
+        state after each sequence's own last step; with ``bidirectional``,
+        concatenated with the backward direction's state after the first
+        step). True: one output per time step, of shape ``(batch, steps,
+        n_outputs)``; padded steps are left zero before the head.
+    hidden_layer_sizes : tuple of int, default=()
+        Dense layers between the recurrent representation and the output.
+    activation : str, default='relu'
+        Activation of the dense layers, a key of :data:`sknn.modules.ACTIVATIONS`.
+    dropout : float, default=0.0
+        Dropout between stacked recurrent layers, on the recurrent
+        representation, and after each dense activation.
+
+    Examples
+    --------
+    >>> import torch
+    >>> from sknn.modules import RecurrentNet
+    >>> net = RecurrentNet(3, 2, cell="gru", hidden_size=8, hidden_layer_sizes=(5,))
+    >>> x, lengths = torch.zeros(4, 6, 3), torch.tensor([6, 2, 3, 1])
+    >>> net(x, lengths).shape, net.embed(x, lengths).shape, net.embed(x, layer=0).shape
+    (torch.Size([4, 2]), torch.Size([4, 5]), torch.Size([4, 8]))
+    >>> RecurrentNet(3, 1, return_sequences=True, hidden_size=8)(x, lengths).shape
+    torch.Size([4, 6, 1])
+    """
+
+    def __init__(self, n_features, n_outputs, cell="lstm", hidden_size=64, num_layers=1,
+                 bidirectional=False, return_sequences=False, hidden_layer_sizes=(),
+                 activation="relu", dropout=0.0):
+        super().__init__()
+        if cell not in CELLS:
+            raise ValueError(f"Unknown cell {cell!r}; use one of {sorted(CELLS)}.")
+        self.cell = cell
+        self.bidirectional = bidirectional
+        self.return_sequences = return_sequences
+        self.rnn = CELLS[cell](n_features, hidden_size, num_layers=num_layers, batch_first=True,
+                               dropout=dropout if num_layers > 1 else 0.0,
+                               bidirectional=bidirectional)
+        widths = [hidden_size * (2 if bidirectional else 1), *hidden_layer_sizes]
+        self.dropout = nn.Dropout(dropout) if dropout else nn.Identity()
+        self.head = nn.ModuleList(
+            dense_block(n_in, n_out, activation, dropout)
+            for n_in, n_out in zip(widths[:-1], widths[1:])
+        )
+        self.output = nn.Linear(widths[-1], n_outputs)
+        # Dense layers get scikit-learn's initialisation; recurrent ones keep torch's.
+        init_weights(self, "auto", activation)
+
+    def encode(self, x, lengths=None):
+        """The recurrent representation, before dropout and head.
+
+        Returns ``(batch, width)``, the last hidden state of the top layer
+        (both directions concatenated), or with ``return_sequences`` the top
+        layer's output at every step, ``(batch, steps, width)``, zero at
+        padded steps. ``width`` is ``hidden_size`` times the directions.
+        """
+        if lengths is None:
+            output, state = self.rnn(x)
+        else:
+            packed = pack_padded_sequence(x, lengths.cpu(), batch_first=True,
+                                          enforce_sorted=False)
+            output, state = self.rnn(packed)
+            if self.return_sequences:
+                output, _ = pad_packed_sequence(output, batch_first=True,
+                                                total_length=x.shape[1])
+        if self.return_sequences:
+            return output
+        hidden = state[0] if isinstance(state, tuple) else state  # LSTM: (h, c)
+        if self.bidirectional:
+            return torch.cat([hidden[-2], hidden[-1]], dim=1)
+        return hidden[-1]
+
+    def forward(self, x, lengths=None):
+        h = self.dropout(self.encode(x, lengths))
+        for block in self.head:
+            h = block(h)
+        return self.output(h)
+
+    def embed(self, x, lengths=None, layer=-1):
+        """A hidden representation of each sequence (or step).
+
+        Layer 0 is the recurrent representation (see :meth:`encode`); layers
+        1, 2, ... are the outputs of the dense head's layers. ``layer=-1``
+        is the last of them: the head's last layer, or the recurrent
+        representation when there is no head.
+        """
+        n_layers = 1 + len(self.head)
+        if not -n_layers <= layer < n_layers:
+            raise IndexError(f"layer={layer} is out of range for {n_layers} hidden layers "
+                             "(the recurrent representation and the dense head).")
+        h = self.encode(x, lengths)
+        for block in self.head[: layer % n_layers]:
+            h = block(h)
+        return h
+
+
+class MaskedStepLoss(nn.Module):
+    """A per-step loss averaged over each sequence's real (unpadded) steps.
+
+    ``output`` has shape ``(batch, steps, k)``; ``target`` is either float
+    ``(batch, steps, k)`` with NaN at padded steps, or integer class codes
+    ``(batch, steps)`` with -1 at padded steps. ``step_loss`` is a
+    per-sample loss (``(rows, k), (rows, ...) -> (rows,)``); the result has
+    one value per sequence.
+
+    Examples
+    --------
+    >>> import torch
+    >>> from sknn.modules import HalfSquaredError, MaskedStepLoss
+    >>> target = torch.tensor([[[1.0], [float("nan")]]])
+    >>> MaskedStepLoss(HalfSquaredError())(torch.zeros(1, 2, 1), target)
+    tensor([0.5000])
+    """
+
+    def __init__(self, step_loss):
+        super().__init__()
+        self.step_loss = step_loss
+
+    def forward(self, output, target):
+        batch, steps = output.shape[:2]
+        output = output.reshape(batch * steps, -1)
+        if target.is_floating_point():
+            target = target.reshape(batch * steps, -1)
+            valid = ~torch.isnan(target).any(1)
+            target = torch.nan_to_num(target, nan=0.0)
+        else:
+            target = target.reshape(batch * steps)
+            valid = target >= 0
+            target = target.clamp_min(0)
+        valid = valid.reshape(batch, steps)
+        loss = self.step_loss(output, target).reshape(batch, steps) * valid
+        return loss.sum(1) / valid.sum(1).clamp_min(1)

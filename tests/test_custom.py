@@ -1,0 +1,227 @@
+"""NeuralNetClassifier and NeuralNetRegressor around user-written modules."""
+
+import io
+import pickle
+import warnings
+
+import joblib
+import numpy as np
+import pytest
+import torch
+from sklearn.base import clone
+from sklearn.exceptions import ConvergenceWarning
+from sklearn.model_selection import GridSearchCV, cross_val_score
+from sklearn.pipeline import make_pipeline
+from sklearn.preprocessing import StandardScaler
+from torch import nn
+
+from sknn import NeuralNetClassifier, NeuralNetRegressor
+from sknn.modules import MLP
+
+FAST = dict(max_iter=40, learning_rate_init=0.01, random_state=0)
+
+
+class Net(nn.Module):
+    """Takes the data widths and one hyper-parameter of its own."""
+
+    def __init__(self, n_features, n_outputs, hidden=16):
+        super().__init__()
+        self.hidden = hidden
+        self.layers = nn.Sequential(nn.Linear(n_features, hidden), nn.ReLU(),
+                                    nn.Linear(hidden, n_outputs))
+
+    def forward(self, x):
+        return self.layers(x)
+
+
+class FixedWidths(nn.Module):
+    """Takes no data widths: 4 features in, 3 logits out."""
+
+    def __init__(self):
+        super().__init__()
+        self.linear = nn.Linear(4, 3)
+
+    def forward(self, x):
+        return self.linear(x)
+
+
+class TwoInputs(nn.Module):
+    """A dict input: numeric features and an integer category."""
+
+    def __init__(self, n_features, n_outputs, n_categories=3):
+        super().__init__()
+        self.embedding = nn.Embedding(n_categories, 2)
+        self.linear = nn.Linear(n_features["numeric"] + 2, n_outputs)
+
+    def forward(self, numeric, category):
+        return self.linear(torch.cat([numeric, self.embedding(category)], dim=1))
+
+
+class TinyConv(nn.Module):
+    """An image module: X of shape (n, channels, 8, 8)."""
+
+    def __init__(self, n_features, n_outputs):
+        super().__init__()
+        self.conv = nn.Conv2d(n_features, 4, 3, padding=1)
+        self.head = nn.Linear(4, n_outputs)
+
+    def forward(self, x):
+        return self.head(torch.relu(self.conv(x)).mean((2, 3)))
+
+
+def linear_factory(n_features, n_outputs, bias=True):
+    return nn.Linear(n_features, n_outputs, bias=bias)
+
+
+def fit_quietly(estimator, *args, **kwargs):
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        return estimator.fit(*args, **kwargs)
+
+
+# -- module__ parameters -------------------------------------------------------
+
+def test_module_params_are_estimator_parameters():
+    clf = NeuralNetClassifier(Net, module_params={"hidden": 4})
+    assert clf.get_params()["module__hidden"] == 4
+    assert "module__hidden" not in clf.get_params(deep=False)
+    original = clf.module_params
+    copy = clone(clf).set_params(module__hidden=8, max_iter=5)
+    assert copy.module_params == {"hidden": 8} and copy.max_iter == 5
+    assert original == {"hidden": 4} and clf.module_params is original
+    assert NeuralNetClassifier(Net).set_params(module__hidden=2).module_params == {"hidden": 2}
+
+
+def test_module_receives_widths_and_its_own_params(iris):
+    X, y = iris
+    clf = fit_quietly(NeuralNetClassifier(Net, module_params={"hidden": 7}, **FAST), X, y)
+    assert clf.module_.hidden == 7
+    assert clf.module_.layers[0].in_features == 4
+    assert clf.module_.layers[-1].out_features == 3
+    binary = fit_quietly(NeuralNetClassifier(Net, **FAST), X[y < 2], y[y < 2])
+    assert binary.module_.layers[-1].out_features == 1
+    assert binary.predict_proba(X[:5]).shape == (5, 2)
+
+
+def test_module_without_width_arguments_and_factories(iris, regression):
+    X, y = iris
+    clf = fit_quietly(NeuralNetClassifier(FixedWidths, **FAST), X, y)
+    assert clf.score(X, y) > 0.8
+    Xr, yr = regression
+    reg = fit_quietly(NeuralNetRegressor(linear_factory, module_params={"bias": False},
+                                         solver="lbfgs", random_state=0), Xr, yr)
+    assert reg.module_.bias is None
+    assert reg.score(Xr, yr) > 0.99
+
+
+def test_default_module_is_an_mlp(iris):
+    X, y = iris
+    clf = fit_quietly(NeuralNetClassifier(module_params={"hidden_layer_sizes": (8,)}, **FAST),
+                      X, y)
+    assert isinstance(clf.module_, MLP)
+    assert clf.embed(X).shape == (150, 8)
+
+
+# -- scikit-learn workflow ---------------------------------------------------
+
+def test_cross_val_score_grid_search_and_pickle(iris):
+    X, y = iris
+    clf = NeuralNetClassifier(Net, **FAST)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        scores = cross_val_score(clf, X, y, cv=3)
+        grid = GridSearchCV(clf, {"module__hidden": [2, 32]}, cv=3).fit(X, y)
+    assert scores.mean() > 0.85
+    assert grid.best_params_["module__hidden"] in (2, 32)
+    assert grid.best_estimator_.module_.hidden == grid.best_params_["module__hidden"]
+    assert grid.cv_results_["mean_test_score"][1] > grid.cv_results_["mean_test_score"][0]
+    best = grid.best_estimator_
+    restored = pickle.loads(pickle.dumps(best))
+    np.testing.assert_array_equal(restored.predict_proba(X), best.predict_proba(X))
+    buffer = io.BytesIO()
+    joblib.dump(best, buffer)
+    buffer.seek(0)
+    np.testing.assert_array_equal(joblib.load(buffer).predict(X), best.predict(X))
+
+
+def test_labels_class_weight_and_pipeline(iris):
+    X, y = iris
+    labels = np.array(["setosa", "versicolor", "virginica"])[y]
+    pipe = make_pipeline(StandardScaler(), NeuralNetClassifier(Net, **FAST))
+    fit_quietly(pipe, X, labels)
+    assert set(pipe.predict(X)) <= set(labels) and pipe.score(X, labels) > 0.85
+    np.testing.assert_allclose(pipe.predict_proba(X).sum(1), 1, rtol=1e-6)
+    heavy = fit_quietly(NeuralNetClassifier(Net, class_weight={0: 1, 1: 1, 2: 50}, **FAST),
+                        X, y)
+    plain = fit_quietly(NeuralNetClassifier(Net, **FAST), X, y)
+    assert (heavy.predict(X) == 2).sum() > (plain.predict(X) == 2).sum()
+
+
+def test_regressor_one_and_several_outputs(regression):
+    X, y = regression
+    reg = fit_quietly(NeuralNetRegressor(Net, **FAST), X, y)
+    assert reg.predict(X).shape == (120,) and reg.score(X, y) > 0.8
+    Y = np.c_[y, -y]
+    multi = fit_quietly(NeuralNetRegressor(Net, **FAST), X, Y)
+    assert multi.module_.layers[-1].out_features == 2
+    assert multi.predict(X).shape == (120, 2)
+
+
+def test_shared_training_parameters_apply(iris):
+    X, y = iris
+    stopped = fit_quietly(NeuralNetClassifier(Net, early_stopping=True, **FAST), X, y)
+    assert stopped.validation_scores_ and stopped.best_validation_score_ > 0.5
+    clf = NeuralNetClassifier(Net, warm_start=True, **{**FAST, "max_iter": 5})
+    fit_quietly(clf, X, y)
+    module = clf.module_
+    fit_quietly(clf, X, y)
+    assert clf.module_ is module and len(clf.loss_curve_) == 10
+    partial = NeuralNetClassifier(Net, **FAST)
+    partial.partial_fit(X, y, classes=[0, 1, 2])
+    partial.partial_fit(X, y)
+    assert partial.t_ == 2 * len(X)
+
+
+# -- other inputs --------------------------------------------------------------
+
+def test_dict_input_with_integer_entries(iris):
+    X, y = iris
+    data = {"numeric": X, "category": y.copy()}  # the category gives the answer away
+    clf = fit_quietly(NeuralNetClassifier(TwoInputs, **{**FAST, "max_iter": 100}), data, y)
+    assert clf.score(data, y) > 0.95
+    assert clf.predict({"numeric": X[:3], "category": y[:3]}).shape == (3,)
+    assert clf.summary()["layer"].tolist()[-1] == "total"
+    with pytest.raises(ValueError, match="keys"):
+        clf.predict({"numeric": X})
+    with pytest.raises(ValueError, match="dict"):
+        clf.predict(X)
+
+
+def test_image_input():
+    from sklearn.datasets import load_digits
+
+    X, y = load_digits(return_X_y=True)
+    images = (X[:300] / 16).reshape(-1, 1, 8, 8)
+    clf = fit_quietly(NeuralNetClassifier(TinyConv, **FAST), images, y[:300])
+    assert clf.n_features_in_ == 1
+    assert clf.predict(images[:4]).shape == (4,)
+    with pytest.raises(ValueError, match="shape"):
+        clf.predict(images[:4, :, :4, :4])
+
+
+# -- errors ----------------------------------------------------------------------
+
+@pytest.mark.parametrize("params,message", [
+    (dict(module=Net(4, 3)), "instance"),
+    (dict(module=Net, module_params={"hiden": 4}), "hiden"),
+    (dict(module=Net, module_params={"n_outputs": 3}), "n_outputs"),
+    (dict(module=FixedWidths, module_params=None), "shape"),
+    (dict(module=lambda: "not a module"), "torch.nn.Module"),
+])
+def test_bad_modules_raise_before_training(iris, params, message):
+    X, y = iris
+    clf = NeuralNetClassifier(**params, **FAST)
+    Xb, yb = (X, y) if message != "shape" else (X, y % 2)  # FixedWidths gives 3 logits
+    with pytest.raises(ValueError, match=message):
+        clf.fit(Xb, yb)
+    assert not hasattr(clf, "net_")
