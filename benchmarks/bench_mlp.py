@@ -13,7 +13,7 @@ import warnings
 
 import numpy as np
 import torch
-from _harness import interleaved, ratio_line, report
+from _harness import hand_written_fit, interleaved, ratio_line, report
 from sklearn.exceptions import ConvergenceWarning
 from torch import nn
 
@@ -36,26 +36,8 @@ def make_module(n_features=64, n_classes=4):
 
 
 def torch_loop(X, y, epochs, batch_size, device):
-    """What a careful engineer writes by hand: data on the device once,
-    index batches, the loss read back once per epoch."""
-    model = make_module().to(device)
-    optimizer = torch.optim.Adam(model.parameters(), lr=1e-3)
-    loss_fn = nn.CrossEntropyLoss()
-    X_t = torch.from_numpy(X).to(device)
-    y_t = torch.from_numpy(y).to(device)
-    n = len(X_t)
-    for _ in range(epochs):
-        total = torch.zeros((), device=device)
-        order = torch.randperm(n, device=device)
-        for start in range(0, n, batch_size):
-            index = order[start:start + batch_size]
-            optimizer.zero_grad(set_to_none=True)
-            loss = loss_fn(model(X_t[index]), y_t[index])
-            loss.backward()
-            optimizer.step()
-            total += loss.detach() * len(index)
-        float(total / n)
-    return model
+    return hand_written_fit(make_module(), X, y, loss_fn=nn.CrossEntropyLoss(), epochs=epochs,
+                            batch_size=batch_size, device=device)
 
 
 def sknn_model(epochs, batch_size, device, **kwargs):

@@ -14,7 +14,7 @@ import warnings
 
 import numpy as np
 import torch
-from _harness import interleaved, ratio_line, report
+from _harness import hand_written_fit, interleaved, ratio_line, report
 from sklearn.exceptions import ConvergenceWarning
 from torch import nn
 
@@ -46,26 +46,11 @@ class LSTMRegressor(nn.Module):
 
 
 def torch_loop(X, y, epochs, batch_size, device):
-    """What a careful engineer writes by hand: data on the device once, index
-    batches, clipping, the loss read back once per epoch."""
-    model = LSTMRegressor().to(device)
-    optimizer = torch.optim.Adam(model.parameters(), lr=1e-3)
-    X_t = torch.from_numpy(X).to(device)
-    y_t = torch.from_numpy(y).reshape(-1, 1).to(device)
-    n = len(X_t)
-    for _ in range(epochs):
-        total = torch.zeros((), device=device)
-        order = torch.randperm(n, device=device)
-        for start in range(0, n, batch_size):
-            index = order[start:start + batch_size]
-            optimizer.zero_grad(set_to_none=True)
-            loss = 0.5 * (model(X_t[index]) - y_t[index]).pow(2).mean()
-            loss.backward()
-            nn.utils.clip_grad_norm_(model.parameters(), 1.0)
-            optimizer.step()
-            total += loss.detach() * len(index)
-        float(total / n)
-    return model
+    """sknn's loss: half the squared error; sknn's recurrent default: clipping at 1.0."""
+    return hand_written_fit(LSTMRegressor(), X, y.reshape(-1, 1),
+                            loss_fn=lambda out, target: 0.5 * (out - target).pow(2).mean(),
+                            epochs=epochs, batch_size=batch_size, device=device,
+                            max_grad_norm=1.0)
 
 
 def sknn_model(epochs, batch_size, device):

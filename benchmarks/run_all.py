@@ -5,8 +5,8 @@ import subprocess
 import sys
 
 HERE = pathlib.Path(__file__).parent
-ORDER = ["bench_mlp.py", "bench_threads.py", "bench_gridsearch.py", "bench_memory.py",
-         "bench_conv.py", "bench_rnn.py"]
+ORDER = ["bench_accuracy.py", "bench_mlp.py", "bench_conv.py", "bench_rnn.py",
+         "bench_threads.py", "bench_gridsearch.py", "bench_memory.py"]
 
 if __name__ == "__main__":
     for name in ORDER:

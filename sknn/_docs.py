@@ -87,12 +87,14 @@ solver : {'adam', 'adamw', 'sgd', 'rmsprop', 'adagrad', 'lbfgs'}, default='adam'
     device : str, default='auto'
         'auto' (CUDA, else MPS, else CPU), 'cpu', 'cuda', 'cuda:N' or 'mps'.
         A device named explicitly that is not available is an error at fit.
-        The device used is ``device_``.
+        The device used is ``device_``."""
 
-    max_grad_norm : float or None, default=None
-        Clip the gradient norm of every step to this value.
+_CLIPPING = """\
+max_grad_norm : float or None, default=None
+        Clip the gradient norm of every step to this value."""
 
-    callbacks : list of skorch callbacks or None, default=None
+_CALLBACKS = """\
+callbacks : list of skorch callbacks or None, default=None
         Passed to the skorch net: they see every epoch's history
         (``train_loss``, ``valid_loss``, ``valid_score``, ``dur``) and the
         batch notifications; skorch's ``EarlyStopping``, ``LRScheduler``,
@@ -163,8 +165,19 @@ classes_ : ndarray of shape (n_classes,)
         Class labels, in the user's own type (for multilabel targets, the
         label column indices)."""
 
+
+
+def training_parameters(max_grad_norm=_CLIPPING):
+    """The shared training parameters' docs, with a family's ``max_grad_norm`` entry.
+
+    A family whose ``max_grad_norm`` default differs passes its own entry
+    (starting ``max_grad_norm : ...``, indented as the others).
+    """
+    return f"{_TRAINING}\n\n    {max_grad_norm}\n\n    {_CALLBACKS}"
+
+
 FRAGMENTS = {
-    "training_parameters": _TRAINING,
+    "training_parameters": training_parameters(),
     "classifier_parameters": _CLASSIFIER,
     "regressor_parameters": _REGRESSOR,
     "fitted_attributes": _ATTRIBUTES,
@@ -172,8 +185,10 @@ FRAGMENTS = {
 }
 
 
-def fill_doc(obj):
+def fill_doc(obj, fragments=None):
     """Fill the ``${fragment}`` placeholders of ``obj.__doc__``; return ``obj``.
+
+    ``fragments`` adds to (or replaces some of) :data:`FRAGMENTS`.
 
     Examples
     --------
@@ -187,5 +202,5 @@ def fill_doc(obj):
     >>> Example.__doc__.split()[1]
     'classes_'
     """
-    obj.__doc__ = string.Template(obj.__doc__).substitute(FRAGMENTS)
+    obj.__doc__ = string.Template(obj.__doc__).substitute({**FRAGMENTS, **(fragments or {})})
     return obj

@@ -1,6 +1,5 @@
 """Recurrent networks (RNN, LSTM, GRU) for sequences and time series."""
 
-import string
 from numbers import Integral, Real
 
 import numpy as np
@@ -12,20 +11,16 @@ from sklearn.utils.validation import check_array, check_is_fitted, validate_data
 
 from ._base import BaseNeuralNet, init_with_defaults
 from ._data import to_tensor
-from ._docs import FRAGMENTS
+from ._docs import fill_doc, training_parameters
 from ._sklearn import Interval, StrOptions, _fit_context
 from ._tasks import ClassifierTask, RegressorTask
 from .mlp import check_hidden_layer_sizes
 from .modules import ACTIVATIONS, CELLS, MaskedStepLoss, RecurrentNet
 
-# Recurrent nets clip gradients by default (see ``max_grad_norm`` below), so
-# their docstrings take the shared training fragment with that one entry
-# changed. The assertion keeps the two in step if the fragment is edited.
-_SHARED_CLIPPING = """\
-    max_grad_norm : float or None, default=None
-        Clip the gradient norm of every step to this value."""
+# Recurrent nets clip gradients by default, so their docstrings document
+# max_grad_norm with that default and the reason for it.
 _RECURRENT_CLIPPING = """\
-    max_grad_norm : float or None, default=1.0
+max_grad_norm : float or None, default=1.0
         Clip the gradient norm of every step to this value. Recurrent
         networks default to 1.0 where the other families default to None:
         backpropagation through time multiplies the recurrent Jacobian once
@@ -33,11 +28,8 @@ _RECURRENT_CLIPPING = """\
         the weights far off in a single step; clipping the norm is the
         standard remedy and costs nothing when gradients are small. None
         turns it off."""
-assert _SHARED_CLIPPING in FRAGMENTS["training_parameters"]
 _FRAGMENTS = {
-    **FRAGMENTS,
-    "training_parameters": FRAGMENTS["training_parameters"].replace(
-        _SHARED_CLIPPING, _RECURRENT_CLIPPING),
+    "training_parameters": training_parameters(_RECURRENT_CLIPPING),
     "recurrent_parameters": """\
 cell : {'rnn', 'lstm', 'gru'}, default='lstm'
         The recurrent layer: Elman RNN (tanh), LSTM or GRU.
@@ -105,8 +97,7 @@ X takes any of these forms (the same form in ``fit`` and ``predict``):
 
 
 def _fill_doc(obj):
-    obj.__doc__ = string.Template(obj.__doc__).substitute(_FRAGMENTS)
-    return obj
+    return fill_doc(obj, _FRAGMENTS)
 
 
 # -- input --------------------------------------------------------------------
