@@ -151,6 +151,8 @@ class BaseNeuralNet(BaseEstimator):
 
     def _fit(self, X, y, sample_weight, *, incremental, classes=None):
         reset = not hasattr(self, "net_") or not (incremental or self.warm_start)
+        if reset:  # a fit from scratch that fails leaves the estimator unfitted
+            self.__dict__.pop("net_", None)
         if incremental and self.early_stopping:
             raise ValueError("partial_fit does not support early_stopping=True")
         device = resolve_device(str(self.device)) if reset else torch.device(self.net_.device)
@@ -171,12 +173,13 @@ class BaseNeuralNet(BaseEstimator):
         seed, state = (self._draw_seed(), None) if reset else (None, self.net_.random_state_)
         with random_stream(device, seed=seed, state=state) as stream:
             train, valid = self._split(X, y, weights, incremental)
-            if reset:
-                self.net_ = self._make_net(X, device, batch_size, n)
-            elif not incremental:
-                self.net_.initialize_optimizer()
-            self.net_.batch_size = batch_size
             try:
+                if reset or not incremental:
+                    # fit builds the net from the current parameters; a warm
+                    # start hands it the trained module and the history.
+                    self.net_ = self._make_net(X, device, batch_size, n,
+                                               previous=getattr(self, "net_", None))
+                self.net_.batch_size = batch_size
                 self.n_iter_ = self.net_.fit_epochs(
                     to_device(train, device),
                     to_device(valid, device),
@@ -187,7 +190,7 @@ class BaseNeuralNet(BaseEstimator):
                 )
             except Exception:
                 if reset:
-                    del self.net_
+                    self.__dict__.pop("net_", None)
                 raise
         self.net_.random_state_ = stream["state"]
         if not incremental and not self.net_.converged_ and (
@@ -239,8 +242,8 @@ class BaseNeuralNet(BaseEstimator):
 
         The split's seed is drawn from the estimator's random stream.
         """
-        if incremental or not self.early_stopping:
-            return (X, y, weights), None
+        if incremental or not self.early_stopping or self.solver == "lbfgs":
+            return (X, y, weights), None  # L-BFGS, as in scikit-learn, uses all the data
         index = np.arange(n_samples(X))
         train_index, valid_index = train_test_split(
             index, test_size=self.validation_fraction,
@@ -257,7 +260,13 @@ class BaseNeuralNet(BaseEstimator):
 
         return subset(train_index), subset(valid_index)
 
-    def _make_net(self, X, device, batch_size, n):
+    def _make_net(self, X, device, batch_size, n, previous=None):
+        """A new ``SknnNet`` built from the current parameters.
+
+        With ``previous`` (a warm start), the net takes over its trained
+        module, history and sample count; optimizer, schedule, stopping rule
+        and callbacks start afresh, as in scikit-learn.
+        """
         optimizer, optimizer_kwargs = make_optimizer_kwargs(self, batch_size)
         if self.solver == "lbfgs":
             l2_penalty = self.alpha / n
@@ -277,7 +286,7 @@ class BaseNeuralNet(BaseEstimator):
             callbacks.append(("progress", ProgressLog(self.max_iter)))
         callbacks += [copy.deepcopy(callback) for callback in self.callbacks or []]
         net = SknnNet(
-            self._build_module(X, self.n_outputs_),
+            self._build_module(X, self.n_outputs_) if previous is None else previous.module_,
             criterion=self._make_criterion(),
             optimizer=optimizer,
             lr=self.learning_rate_init,
@@ -289,8 +298,11 @@ class BaseNeuralNet(BaseEstimator):
             max_fun=self.max_fun,
             tol=self.tol,
             **{f"optimizer__{key}": value for key, value in optimizer_kwargs.items()},
-        )
-        return net.initialize()
+        ).initialize()
+        if previous is not None:
+            net.history_ = previous.history_
+            net.samples_seen_ = previous.samples_seen_
+        return net
 
     # -- prediction -------------------------------------------------------
     def _forward(self, X, fn=None):

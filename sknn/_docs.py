@@ -95,10 +95,14 @@ max_grad_norm : float or None, default=None
 
 _CALLBACKS = """\
 callbacks : list of skorch callbacks or None, default=None
-        Passed to the skorch net: they see every epoch's history
-        (``train_loss``, ``valid_loss``, ``valid_score``, ``dur``) and the
-        batch notifications; skorch's ``EarlyStopping``, ``LRScheduler``,
-        ``Checkpoint`` and ``GradientNormClipping`` work."""
+        Passed to the skorch net (copied, never changed): they receive the
+        train, epoch and batch notifications and see every epoch's history
+        (``train_loss``, ``train_loss_best``, ``valid_loss``,
+        ``valid_loss_best`` and ``valid_score`` with ``early_stopping``,
+        ``dur``). skorch's ``EarlyStopping``, ``Checkpoint``,
+        ``GradientNormClipping`` and epoch-level ``LRScheduler`` work; the
+        history has no per-batch rows. With 'lbfgs' only the train
+        notifications are sent."""
 
 _CLASSIFIER = """\
 loss : {'log_loss'}, default='log_loss'

@@ -5,11 +5,10 @@ here means a new release needs one file changed, not every estimator.
 """
 
 from sklearn.base import _fit_context
-from sklearn.utils._param_validation import HasMethods, Interval, Options, StrOptions
+from sklearn.utils._param_validation import Interval, Options, StrOptions
 from sklearn.utils.validation import _check_sample_weight, _check_y
 
 __all__ = [
-    "HasMethods",
     "Interval",
     "Options",
     "StrOptions",

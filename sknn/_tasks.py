@@ -128,13 +128,17 @@ class ClassifierTask(ClassifierMixin):
             Weights of the samples in the loss.
         classes : array-like of shape (n_classes,), default=None
             Every class that will ever appear; required on the first call
-            (except for multilabel targets), ignored later.
+            (except for multilabel targets); on later calls, if given, it
+            must be the same.
 
         Returns
         -------
         self : object
             The updated estimator.
         """
+        if self.class_weight == "balanced":
+            raise ValueError("class_weight='balanced' is not supported by partial_fit, which "
+                             "sees one batch at a time; pass a dict of class weights.")
         if not hasattr(self, "net_") and classes is None \
                 and type_of_target(y) != "multilabel-indicator":
             raise ValueError("classes must be passed on the first call to partial_fit.")
@@ -149,6 +153,10 @@ class ClassifierTask(ClassifierMixin):
             y = y.ravel()
         class_weight = self.class_weight
         if isinstance(class_weight, dict):
+            unknown = [label for label in class_weight if label not in set(self.classes_)]
+            if unknown:
+                raise ValueError(f"class_weight names labels {unknown} that are not classes; "
+                                 f"the classes are {self.classes_.tolist()}.")
             class_weight = {int(np.searchsorted(self.classes_, label)): weight
                             for label, weight in class_weight.items()}
         return compute_sample_weight(class_weight, y)

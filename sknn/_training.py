@@ -167,13 +167,16 @@ class SknnNet(NeuralNet):
                    if getattr(type(cb), name) is not getattr(Callback, name)]
             for name in _BATCH_HOOKS
         }
+        self.__dict__.pop("_float64_copy", None)  # the weights are about to change
+        home = train[1].device
         if lbfgs:
             # L-BFGS's line search and stopping tolerances (a relative loss
             # change of 2.2e-9, scipy's) lie below float32's resolution, so it
-            # works in float64: full-batch training on data small enough for it.
-            self.module_.double()
-            device = train[1].device
-            train, valid = (to_device(data, device, torch.float64) for data in (train, valid))
+            # works in float64: full-batch training on data small enough for
+            # it, on the CPU where the device has no float64 (MPS).
+            work = torch.device("cpu") if home.type == "mps" else home
+            self.module_.to(work, torch.float64)
+            train = to_device(train, work, torch.float64)
         X, y, _ = train
         self.notify("on_train_begin", X=X, y=y)
         ran = 0
@@ -184,10 +187,11 @@ class SknnNet(NeuralNet):
                 self.notify("on_epoch_begin", dataset_train=train, dataset_valid=valid)
                 loss = self.run_train_epoch(train, shuffle, max_grad_norm, hooks)
                 ran += 1
-                self.history.record("train_loss", loss)
+                self.record_loss("train_loss", loss)
+                self.history.record("train_batch_count", -(-n_samples(X) // self.batch_size))
                 if valid is not None:
                     valid_loss, valid_score = self.evaluate(valid, score)
-                    self.history.record("valid_loss", valid_loss)
+                    self.record_loss("valid_loss", valid_loss)
                     if valid_score is not None:
                         self.history.record("valid_score", valid_score)
                 self.notify("on_epoch_end", dataset_train=train, dataset_valid=valid)
@@ -205,10 +209,20 @@ class SknnNet(NeuralNet):
             warnings.warn(self.stop_message_, ConvergenceWarning, stacklevel=2)
         finally:
             if lbfgs:
-                self.module_.float()
+                self.module_.to(home, torch.float32)
         self.notify("on_train_end", X=X, y=y)
         self.module_.eval()
         return ran
+
+    def record_loss(self, name, loss):
+        """Record ``name`` and, as skorch's callbacks expect, ``name + '_best'``."""
+        lowest = self.__dict__.setdefault("lowest_losses_", {})
+        if name not in lowest:  # a new net: the history may hold earlier fits
+            lowest[name] = min((row[name] for row in self.history[:-1] if name in row),
+                               default=math.inf)
+        self.history.record(name, loss)
+        self.history.record(name + "_best", loss < lowest[name])
+        lowest[name] = min(lowest[name], loss)
 
     def run_train_epoch(self, train, shuffle, max_grad_norm, hooks):
         """One pass over ``train`` in mini-batches; returns the mean loss."""
@@ -269,7 +283,7 @@ class SknnNet(NeuralNet):
             loss = self.get_loss(self.infer(X), y, sample_weight=w) + self.penalty()
             loss.backward()
             grads = [torch.zeros_like(p) if p.grad is None else p.grad for p in params]
-            return float(loss), torch.nn.utils.parameters_to_vector(grads).cpu().numpy()
+            return loss.item(), torch.nn.utils.parameters_to_vector(grads).cpu().numpy()
 
         losses = []
         result = minimize(
@@ -432,7 +446,7 @@ class LearningRateSchedule(Callback):
     """The learning-rate schedules of the ``learning_rate`` parameter.
 
     'invscaling' follows scikit-learn (``lr0 / (t + 1) ** power_t`` with ``t``
-    the number of samples seen, updated every batch). The decays run over
+    the number of samples seen, updated after every epoch). The decays run over
     ``max_iter`` epochs: 'step' divides by 10 every ``max_iter // 3`` epochs,
     'exponential' reaches ``lr0 / 100`` at ``max_iter``, 'cosine' follows half
     a cosine to 0.
@@ -466,11 +480,17 @@ class LearningRateSchedule(Callback):
         for group in net.optimizer_.param_groups:
             group["lr"] = lr
 
+    def on_train_begin(self, net, **kwargs):
+        # Epochs count from this schedule's first fit: a warm-started fit
+        # gets a new schedule; partial_fit calls continue this one.
+        if not hasattr(self, "first_epoch_"):
+            self.first_epoch_ = len(net.history)
+
     def on_epoch_begin(self, net, **kwargs):
         if self.schedule in ("step", "exponential", "cosine"):
-            self._set(net, self.rate_at_epoch(len(net.history) - 1))
+            self._set(net, self.rate_at_epoch(len(net.history) - 1 - self.first_epoch_))
 
-    def on_batch_end(self, net, **kwargs):
+    def on_epoch_end(self, net, **kwargs):
         if self.schedule == "invscaling":
             self._set(net, self.lr0 / (net.samples_seen_ + 1) ** self.power_t)
 

@@ -1,7 +1,6 @@
 """Estimators around the user's own ``torch.nn.Module``."""
 
 import inspect
-import string
 from collections.abc import Mapping
 
 import numpy as np
@@ -50,10 +49,8 @@ module : type or callable, default=sknn.modules.MLP
         ``set_params`` makes a new dict and never changes the one passed."""
 
 
-def _fill_module_doc(obj):
-    obj.__doc__ = string.Template(obj.__doc__).safe_substitute(
-        module_parameters=_MODULE_PARAMETERS)
-    return obj
+def _fill_doc(obj):
+    return fill_doc(obj, {"module_parameters": _MODULE_PARAMETERS})
 
 
 class _BaseModuleNet(BaseNeuralNet):
@@ -306,8 +303,7 @@ def _name(module):
     return getattr(module, "__qualname__", None) or type(module).__name__
 
 
-@fill_doc
-@_fill_module_doc
+@_fill_doc
 class NeuralNetClassifier(ClassifierTask, _BaseModuleNet):
     """Classifier around your own ``torch.nn.Module``.
 
@@ -379,8 +375,7 @@ class NeuralNetClassifier(ClassifierTask, _BaseModuleNet):
     __init__ = init_with_defaults(_BaseModuleNet.__init__, loss=ClassifierTask._default_loss)
 
 
-@fill_doc
-@_fill_module_doc
+@_fill_doc
 class NeuralNetRegressor(RegressorTask, _BaseModuleNet):
     """Regressor around your own ``torch.nn.Module``.
 

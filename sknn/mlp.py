@@ -165,8 +165,10 @@ class MLPClassifier(ClassifierTask, _BaseMLP):
 
     weight_init : {'auto', 'glorot_uniform', 'glorot_normal', 'he_uniform', \
 'he_normal', 'uniform', 'normal', 'orthogonal'}, default='auto'
-        Initialisation of weight matrices; 'auto' picks He for the rectifier
-        family, LeCun normal for 'selu', Glorot otherwise. Biases start at 0.
+        Initialisation of weight matrices. 'auto' is scikit-learn's own
+        (Glorot-uniform weights and biases, with scikit-learn's smaller
+        bound for 'logistic'), or LeCun normal for 'selu'. A named scheme
+        draws the weights from it and starts the biases at 0.
 
     Attributes
     ----------

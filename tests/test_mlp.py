@@ -636,3 +636,52 @@ def test_invalid_hidden_layer_sizes(iris):
     X, y = iris
     with pytest.raises(ValueError, match="hidden_layer_sizes must be > 0"):
         MLPClassifier(hidden_layer_sizes=(5, 0)).fit(X, y)
+
+
+# -- warm starts rebuild from the current parameters ---------------------------
+
+def test_warm_start_uses_changed_parameters_and_fresh_schedule(regression):
+    X, y = regression
+    reg = fit_quietly(MLPRegressor(warm_start=True, tol=0, learning_rate="cosine",
+                                   **{**FAST, "max_iter": 4}), X, y)
+    reg.set_params(learning_rate_init=0.001)
+    fit_quietly(reg, X, y)
+    lr = reg.net_.optimizer_.param_groups[0]["lr"]
+    # the new schedule starts again at the new rate: epoch 3 of 4 of a cosine
+    assert lr == pytest.approx(0.001 * 0.5 * (1 + np.cos(np.pi * 3 / 4)))
+    assert len(reg.loss_curve_) == 8
+
+
+def test_lbfgs_warm_start_predicts_with_the_new_weights(iris):
+    X, y = iris
+    clf = fit_quietly(MLPClassifier(solver="lbfgs", max_iter=3, random_state=0), X, y)
+    before = clf.predict_proba(X)  # float64 input: the float64 copy of the module
+    fit_quietly(clf.set_params(warm_start=True, max_iter=50), X, y)
+    after = clf.predict_proba(X)
+    assert not np.allclose(before, after)
+    np.testing.assert_allclose(after, clf.predict_proba(X.astype(np.float32)), atol=1e-5)
+
+
+def test_lbfgs_ignores_early_stopping_and_uses_all_data(iris):
+    X, y = iris
+    clf = fit_quietly(MLPClassifier(solver="lbfgs", early_stopping=True, max_iter=5,
+                                    random_state=0), X, y)
+    assert clf.t_ == 5 * len(X) and clf.validation_scores_ == []
+
+
+def test_history_marks_the_best_epochs_for_skorch_callbacks(iris):
+    X, y = iris
+    clf = fit_quietly(MLPClassifier(early_stopping=True, **FAST), X, y)
+    history = clf.net_.history
+    losses = history[:, "train_loss"]
+    best = [loss < min(losses[:i], default=np.inf) for i, loss in enumerate(losses)]
+    assert history[:, "train_loss_best"] == best
+    assert "valid_loss_best" in history[-1] and "train_batch_count" in history[-1]
+
+
+def test_class_weight_errors(iris):
+    X, y = iris
+    with pytest.raises(ValueError, match=r"labels \[7\] that are not classes"):
+        MLPClassifier(class_weight={0: 1.0, 7: 2.0}).fit(X, y)
+    with pytest.raises(ValueError, match="not supported by partial_fit"):
+        MLPClassifier(class_weight="balanced").partial_fit(X, y, classes=[0, 1, 2])

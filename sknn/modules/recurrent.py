@@ -81,7 +81,8 @@ class RecurrentNet(nn.Module):
             for n_in, n_out in zip(widths[:-1], widths[1:])
         )
         self.output = nn.Linear(widths[-1], n_outputs)
-        # Dense layers get scikit-learn's initialisation; recurrent ones keep torch's.
+        # Dense layers get scikit-learn's initialisation and recurrent ones keep
+        # torch's, except with SELU, which is LeCun normal throughout.
         init_weights(self, "auto", activation)
 
     def encode(self, x, lengths=None):
