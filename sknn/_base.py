@@ -312,10 +312,20 @@ class BaseNeuralNet(BaseEstimator):
         (see :meth:`SknnNet.predict_tensor`); pass float32 for float32 speed.
         """
         check_is_fitted(self)
-        device = torch.device(self.net_.device)
-        float32 = device.type != "cpu" or getattr(X, "dtype", None) == np.float32
-        data = self._check_input(X, reset=False, dtype=np.float32 if float32 else np.float64)
-        return self.net_.predict_tensor(to_device(data, device), PREDICT_BATCH_ROWS, fn=fn)
+        data = self._check_input(X, reset=False, dtype=self._prediction_dtype(X))
+        return self.net_.predict_tensor(to_device(data, self.net_.device), PREDICT_BATCH_ROWS,
+                                        fn=fn)
+
+    def _prediction_dtype(self, X):
+        """The dtype to compute in: float64 for input that is not float32 on the CPU."""
+        on_cpu = torch.device(self.net_.device).type == "cpu"
+        return np.float64 if on_cpu and getattr(X, "dtype", None) != np.float32 else np.float32
+
+    @staticmethod
+    def _as_output(tensor, X):
+        """``tensor`` as a numpy array: float32 for float32 ``X``, else float64 (any device)."""
+        array = tensor.cpu().numpy()
+        return array if getattr(X, "dtype", None) == np.float32 else array.astype(np.float64)
 
     def predict(self, X):
         """Predict with the trained network.
@@ -348,7 +358,7 @@ class BaseNeuralNet(BaseEstimator):
         ndarray of shape (n_samples, layer_width)
         """
         output = self._forward(X, fn=functools.partial(type(self.module_).embed, layer=layer))
-        return output.cpu().numpy()
+        return self._as_output(output, X)
 
     def summary(self):
         """Table of the network's layers, output shapes and parameter counts.

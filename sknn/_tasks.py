@@ -200,13 +200,16 @@ class ClassifierTask(ClassifierMixin):
             Columns follow ``classes_``. For multilabel targets, the
             probability of each label independently.
         """
-        output = self._forward(X)
+        return self._proba(self._forward(X))
+
+    def _proba(self, output):
+        """Class probabilities from network outputs (classes on the last axis)."""
         if self.out_activation_ == "softmax":
-            proba = torch.softmax(output, dim=1)
+            proba = torch.softmax(output, dim=-1)
         else:
             proba = torch.sigmoid(output)
             if not self._multilabel:
-                proba = torch.cat([1 - proba, proba], dim=1)
+                proba = torch.cat([1 - proba, proba], dim=-1)
         return proba.cpu().numpy().astype(np.float64)
 
     def predict_log_proba(self, X):
@@ -301,9 +304,7 @@ class RegressorTask(RegressorMixin):
         return r2.mean()
 
     def _decode_output(self, output, X):
-        prediction = self._prediction(output).cpu().numpy()
-        if getattr(X, "dtype", None) != np.float32:
-            prediction = prediction.astype(np.float64)
+        prediction = self._as_output(self._prediction(output), X)
         return prediction.ravel() if self._y_ndim == 1 else prediction
 
     def __sklearn_tags__(self):

@@ -2,7 +2,6 @@
 
 from numbers import Integral, Real
 
-import numpy as np
 import torch
 from sklearn.base import ClassNamePrefixFeaturesOutMixin
 from sklearn.utils import check_random_state
@@ -223,10 +222,10 @@ class AutoEncoder(ClassNamePrefixFeaturesOutMixin, ReconstructionTask, BaseNeura
         Returns
         -------
         ndarray of shape (n_samples, n_components)
-            float32 for float32 input, float64 otherwise (on the CPU).
+            float32 for float32 input, float64 otherwise.
         """
         check_is_fitted(self)
-        return self._forward(X, fn=type(self.module_).encode).cpu().numpy()
+        return self._as_output(self._forward(X, fn=type(self.module_).encode), X)
 
     def inverse_transform(self, X):
         """Decode codes back to the input space.
@@ -243,19 +242,17 @@ class AutoEncoder(ClassNamePrefixFeaturesOutMixin, ReconstructionTask, BaseNeura
         """
         check_is_fitted(self)
         device = torch.device(self.net_.device)
-        float32 = device.type != "cpu" or getattr(X, "dtype", None) == np.float32
-        codes = check_array(X, dtype=np.float32 if float32 else np.float64,
-                            input_name="X")
+        codes = check_array(X, dtype=self._prediction_dtype(X), input_name="X")
         width = self.module_.n_components
         if codes.shape[1] != width:
             raise ValueError(f"X has {codes.shape[1]} features, but {type(self).__name__}."
                              f"inverse_transform is expecting {width} features (the code "
                              "width, n_components).")
-        return self._decode(to_tensor(codes).to(device))
+        return self._as_output(self._decode(to_tensor(codes).to(device)), codes)
 
     def _decode(self, codes):
         decode = type(self.module_).decode
-        return self.net_.predict_tensor(codes, PREDICT_BATCH_ROWS, fn=decode).cpu().numpy()
+        return self.net_.predict_tensor(codes, PREDICT_BATCH_ROWS, fn=decode)
 
     def score(self, X, y=None):
         """Negative mean squared reconstruction error (higher is better).
@@ -309,4 +306,4 @@ class AutoEncoder(ClassNamePrefixFeaturesOutMixin, ReconstructionTask, BaseNeura
                 check_random_state(random_state).randint(2**31 - 1)
             generator = torch.Generator(device=device).manual_seed(int(seed))
             codes = torch.randn(shape, device=device, generator=generator)
-        return self._decode(codes)
+        return self._decode(codes).cpu().numpy()

@@ -1,7 +1,6 @@
 """Convolutional networks for signals (1-D), images (2-D) and volumes (3-D)."""
 
 import math
-import string
 from numbers import Integral, Real
 
 import numpy as np
@@ -385,9 +384,8 @@ _CONV_FRAGMENTS = {
 
 
 def _fill_conv_doc(obj):
-    """Fill the family's own ``${fragment}`` placeholders, then the shared ones."""
-    obj.__doc__ = string.Template(obj.__doc__).safe_substitute(_CONV_FRAGMENTS)
-    return fill_doc(obj)
+    """Fill the family's own ``${fragment}`` placeholders and the shared ones."""
+    return fill_doc(obj, _CONV_FRAGMENTS)
 
 
 @_fill_conv_doc

@@ -508,14 +508,7 @@ class _StepClassification(_StepTargets):
         """
         if not self.return_sequences:
             return super().predict_proba(X)
-        output = self._forward(X)
-        if self.out_activation_ == "softmax":
-            proba = torch.softmax(output, dim=-1)
-        else:
-            proba = torch.sigmoid(output)
-            if not self._multilabel:
-                proba = torch.cat([1 - proba, proba], dim=-1)
-        proba = proba.cpu().numpy().astype(np.float64)
+        proba = self._proba(self._forward(X))
         if _is_sequence_list(X):
             return [proba[i, :length] for i, length in enumerate(self._input_lengths(X))]
         return proba
