@@ -193,14 +193,16 @@ class BaseNeuralNet(BaseEstimator):
                     self.__dict__.pop("net_", None)
                 raise
         self.net_.random_state_ = stream["state"]
-        if not incremental and not self.net_.converged_ and (
-                self.n_iter_ == self.max_iter or self.net_.stop_message_ is not None):
-            optimizer = "L-BFGS" if self.solver == "lbfgs" else "Stochastic Optimizer"
-            warnings.warn(
-                f"{optimizer}: Maximum iterations ({self.max_iter}) reached and the "
-                "optimization hasn't converged yet.",
-                ConvergenceWarning,
-            )
+        if not incremental and not self.net_.converged_:
+            if self.solver == "lbfgs":
+                warnings.warn(f"L-BFGS did not converge: {self.net_.stop_message_}",
+                              ConvergenceWarning)
+            elif self.n_iter_ == self.max_iter:
+                warnings.warn(
+                    f"Stochastic Optimizer: Maximum iterations ({self.max_iter}) reached and "
+                    "the optimization hasn't converged yet.",
+                    ConvergenceWarning,
+                )
         return self
 
     def _draw_seed(self):
