@@ -139,10 +139,13 @@ class ClassifierTask(ClassifierMixin):
         if self.class_weight == "balanced":
             raise ValueError("class_weight='balanced' is not supported by partial_fit, which "
                              "sees one batch at a time; pass a dict of class weights.")
-        if not hasattr(self, "net_") and classes is None \
-                and type_of_target(y) != "multilabel-indicator":
+        if not hasattr(self, "net_") and classes is None and self._labels_need_classes(y):
             raise ValueError("classes must be passed on the first call to partial_fit.")
         return self._partial_fit(X, y, sample_weight, classes=classes)
+
+    def _labels_need_classes(self, y):
+        """Whether a first ``partial_fit`` on ``y`` needs ``classes=`` (not multilabel)."""
+        return type_of_target(y) != "multilabel-indicator"
 
     def _target_weights(self, y):
         """Per-sample weights from ``class_weight``, or None."""

@@ -492,6 +492,10 @@ class _StepClassification(_StepTargets):
 
     _step_metric = staticmethod(accuracy_score)
 
+    def _labels_need_classes(self, y):
+        # Per-step labels, shape (n, T) or a ragged list, are not multilabel rows.
+        return self.return_sequences or super()._labels_need_classes(y)
+
     def predict_proba(self, X):
         """Probability of each class (for each time step with ``return_sequences``).
 

@@ -315,3 +315,12 @@ WINDOW_CHECKS_EXPECTED_TO_FAIL = {
                          expected_failed_checks=lambda est: WINDOW_CHECKS_EXPECTED_TO_FAIL)
 def test_sliding_windows_estimator_checks(estimator, check):
     check(estimator)
+
+
+def test_partial_fit_of_per_step_labels_needs_classes():
+    X = np.zeros((4, 5, 1))
+    y = np.array([[0, 1, 0, 1, 1]] * 4)  # 0/1 per step: not a multilabel target
+    with pytest.raises(ValueError, match="classes must be passed"):
+        RNNClassifier(return_sequences=True).partial_fit(X, y)
+    clf = RNNClassifier(return_sequences=True, hidden_size=4).partial_fit(X, y, classes=[0, 1])
+    assert list(clf.classes_) == [0, 1]
