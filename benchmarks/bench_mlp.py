@@ -72,6 +72,10 @@ def bench_fit(n, epochs, rounds, device):
         "torch loop": lambda: torch_loop(X, y, epochs, batch_size, device),
         "sknn": lambda: sknn_model(epochs, batch_size, device).fit(X, y),
     }
+    if device != "cpu":  # mixed precision pays off on GPUs with tensor cores
+        for precision in ("bfloat16", "float16"):
+            contenders[f"sknn ({precision})"] = \
+                lambda p=precision: sknn_model(epochs, batch_size, device, precision=p).fit(X, y)
     contenders["skorch defaults"] = lambda: skorch_model(epochs, batch_size, device).fit(X, y)
     contenders["skorch (train_split=None)"] = \
         lambda: skorch_model(epochs, batch_size, device, train_split=None).fit(X, y)

@@ -104,6 +104,7 @@ class BaseNeuralNet(BaseEstimator):
         "n_iter_no_change": [Interval(Integral, 1, None, closed="left"), Options(Real, {np.inf})],
         "max_fun": [Interval(Integral, 1, None, closed="left")],
         "device": [str, torch.device],
+        "precision": [StrOptions({"float32", "bfloat16", "float16"})],
         "max_grad_norm": [Interval(Real, 0, None, closed="neither"), None],
         "callbacks": [list, None],
     }
@@ -299,6 +300,7 @@ class BaseNeuralNet(BaseEstimator):
             l2_penalty=l2_penalty,
             max_fun=self.max_fun,
             tol=self.tol,
+            precision=self.precision,
             **{f"optimizer__{key}": value for key, value in optimizer_kwargs.items()},
         ).initialize()
         if previous is not None:

@@ -87,7 +87,14 @@ solver : {'adam', 'adamw', 'sgd', 'rmsprop', 'adagrad', 'lbfgs'}, default='adam'
     device : str, default='auto'
         'auto' (CUDA, else MPS, else CPU), 'cpu', 'cuda', 'cuda:N' or 'mps'.
         A device named explicitly that is not available is an error at fit.
-        The device used is ``device_``."""
+        The device used is ``device_``.
+
+    precision : {'float32', 'bfloat16', 'float16'}, default='float32'
+        Precision of the training steps. 'bfloat16' and 'float16' run the
+        forward pass and the loss under :func:`torch.autocast` (mixed
+        precision: the weights stay float32), 'float16' with a gradient
+        scaler. They pay off on GPUs with tensor cores; prediction and
+        'lbfgs' always run in full precision."""
 
 _CLIPPING = """\
 max_grad_norm : float or None, default=None

@@ -92,11 +92,13 @@ class SknnNet(NeuralNet):
     2
     """
 
-    def __init__(self, module, *args, l2_penalty=0.0, max_fun=15000, tol=1e-4, **kwargs):
+    def __init__(self, module, *args, l2_penalty=0.0, max_fun=15000, tol=1e-4,
+                 precision="float32", **kwargs):
         super().__init__(module, *args, train_split=None, verbose=0, **kwargs)
         self.l2_penalty = l2_penalty
         self.max_fun = max_fun
         self.tol = tol
+        self.precision = precision
 
     @property
     def _default_callbacks(self):
@@ -235,6 +237,7 @@ class SknnNet(NeuralNet):
         self.module_.train()
         optimizer = self.optimizer_
         parameters = list(self.module_.parameters()) if max_grad_norm else None
+        autocast, scaler = self._mixed_precision(device)
         for start in range(0, n, batch_size):
             index = slice(start, start + batch_size) if order is None else \
                 order[start:start + batch_size]
@@ -242,14 +245,24 @@ class SknnNet(NeuralNet):
             for cb in hooks["on_batch_begin"]:
                 cb.on_batch_begin(self, batch=batch, training=True)
             optimizer.zero_grad(set_to_none=True)
-            loss = self.get_loss(self.infer(batch[0]), batch[1], sample_weight=batch[2])
-            loss.backward()
+            if autocast is None:
+                loss = self.get_loss(self.infer(batch[0]), batch[1], sample_weight=batch[2])
+                loss.backward()
+            else:
+                with autocast:
+                    loss = self.get_loss(self.infer(batch[0]), batch[1], sample_weight=batch[2])
+                scaler.scale(loss).backward()
+                scaler.unscale_(optimizer)
             for cb in hooks["on_grad_computed"]:
                 cb.on_grad_computed(self, named_parameters=list(self.get_all_learnable_params()),
                                     batch=batch, training=True)
             if max_grad_norm:
                 torch.nn.utils.clip_grad_norm_(parameters, max_grad_norm)
-            optimizer.step()
+            if scaler is None:
+                optimizer.step()
+            else:
+                scaler.step(optimizer)
+                scaler.update()
             size = batch[1].shape[0]
             self.samples_seen_ = getattr(self, "samples_seen_", 0) + size
             detached = loss.detach()
@@ -259,6 +272,17 @@ class SknnNet(NeuralNet):
         weight = n if w is None else w.sum()
         with torch.no_grad():
             return self._finite(float(total / weight) + float(self.penalty()))
+
+    def _mixed_precision(self, device):
+        """``(autocast context, grad scaler)`` for ``precision``; ``(None, None)`` for float32.
+
+        The scaler only scales with 'float16' (bfloat16 has float32's range).
+        """
+        if self.precision == "float32":
+            return None, None
+        dtype = torch.bfloat16 if self.precision == "bfloat16" else torch.float16
+        scaler = torch.amp.GradScaler(device.type, enabled=self.precision == "float16")
+        return torch.autocast(device.type, dtype=dtype), scaler
 
     def run_lbfgs(self, train, max_iter):
         """Minimise the full-batch loss with scipy's L-BFGS-B, as scikit-learn does.

@@ -159,6 +159,7 @@ class AutoEncoder(ClassNamePrefixFeaturesOutMixin, ReconstructionTask, BaseNeura
         noise=0.0,
         variational=False,
         device="auto",
+        precision="float32",
         max_grad_norm=None,
         callbacks=None,
     ):
@@ -190,6 +191,7 @@ class AutoEncoder(ClassNamePrefixFeaturesOutMixin, ReconstructionTask, BaseNeura
         self.noise = noise
         self.variational = variational
         self.device = device
+        self.precision = precision
         self.max_grad_norm = max_grad_norm
         self.callbacks = callbacks
 

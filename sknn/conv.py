@@ -112,6 +112,7 @@ class _BaseConv(BaseNeuralNet):
         batch_norm=False,
         weight_init="auto",
         device="auto",
+        precision="float32",
         class_weight=None,
         max_grad_norm=None,
         callbacks=None,
@@ -154,6 +155,7 @@ class _BaseConv(BaseNeuralNet):
         self.batch_norm = batch_norm
         self.weight_init = weight_init
         self.device = device
+        self.precision = precision
         self.class_weight = class_weight
         self.max_grad_norm = max_grad_norm
         self.callbacks = callbacks

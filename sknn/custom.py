@@ -90,6 +90,7 @@ class _BaseModuleNet(BaseNeuralNet):
         max_fun=15000,
         loss="log_loss",
         device="auto",
+        precision="float32",
         class_weight=None,
         max_grad_norm=None,
         callbacks=None,
@@ -119,6 +120,7 @@ class _BaseModuleNet(BaseNeuralNet):
         self.max_fun = max_fun
         self.loss = loss
         self.device = device
+        self.precision = precision
         self.class_weight = class_weight
         self.max_grad_norm = max_grad_norm
         self.callbacks = callbacks

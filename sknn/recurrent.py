@@ -177,6 +177,7 @@ class _BaseRNN(BaseNeuralNet):
         loss="log_loss",
         dropout=0.0,
         device="auto",
+        precision="float32",
         class_weight=None,
         max_grad_norm=1.0,
         callbacks=None,
@@ -214,6 +215,7 @@ class _BaseRNN(BaseNeuralNet):
         self.loss = loss
         self.dropout = dropout
         self.device = device
+        self.precision = precision
         self.class_weight = class_weight
         self.max_grad_norm = max_grad_norm
         self.callbacks = callbacks

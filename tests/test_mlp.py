@@ -685,3 +685,14 @@ def test_class_weight_errors(iris):
         MLPClassifier(class_weight={0: 1.0, 7: 2.0}).fit(X, y)
     with pytest.raises(ValueError, match="not supported by partial_fit"):
         MLPClassifier(class_weight="balanced").partial_fit(X, y, classes=[0, 1, 2])
+
+
+@pytest.mark.parametrize("precision", ["bfloat16", "float16"])
+def test_mixed_precision_trains_with_float32_weights(iris, precision):
+    X, y = iris
+    full = fit_quietly(MLPClassifier(tol=0, **FAST), X, y)
+    mixed = fit_quietly(MLPClassifier(precision=precision, tol=0, **FAST), X, y)
+    assert all(p.dtype == torch.float32 for p in mixed.module_.parameters())
+    assert mixed.loss_curve_ != full.loss_curve_  # the forward pass really ran in 16 bits
+    assert np.mean(mixed.predict(X) == full.predict(X)) > 0.95
+    assert mixed.score(X, y) >= full.score(X, y) - 0.03
