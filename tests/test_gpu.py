@@ -62,3 +62,12 @@ def test_same_seed_same_result_on_cuda(iris):
     a = fit(sknn.MLPClassifier(device="cuda", **FAST), X, y).predict_proba(X)
     b = fit(sknn.MLPClassifier(device="cuda", **FAST), X, y).predict_proba(X)
     np.testing.assert_allclose(a, b, rtol=1e-5, atol=1e-6)
+
+
+@pytest.mark.parametrize("precision", ["bfloat16", "float16"])
+def test_mixed_precision_on_cuda(iris, precision):
+    X, y = iris
+    full = fit(sknn.MLPClassifier(device="cuda", **FAST), X, y)
+    mixed = fit(sknn.MLPClassifier(device="cuda", precision=precision, **FAST), X, y)
+    assert all(p.dtype == torch.float32 for p in mixed.module_.parameters())
+    assert mixed.score(X, y) >= full.score(X, y) - 0.05
