@@ -75,3 +75,21 @@ def hand_written_fit(model, X, y, *, loss_fn, epochs, batch_size, device, max_gr
             total += loss.detach() * len(index)
         float(total / n)
     return model
+
+
+def command_line():
+    """``(args, rounds)`` from the shared options ``--quick`` and ``--device``.
+
+    Prints the torch version, thread count and device, so every benchmark's
+    output says where it ran.
+    """
+    import argparse
+
+    import torch
+
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--quick", action="store_true", help="smaller data, fewer rounds")
+    parser.add_argument("--device", default="cpu", help="'cpu', 'cuda', 'cuda:N' or 'mps'")
+    args = parser.parse_args()
+    print(f"torch {torch.__version__}, {torch.get_num_threads()} threads, device {args.device}")
+    return args, 3 if args.quick else 5

@@ -9,12 +9,10 @@ stopping, torch's default thread count.
     python benchmarks/bench_conv.py [--quick] [--device cuda]
 """
 
-import argparse
 import warnings
 
 import numpy as np
-import torch
-from _harness import hand_written_fit, interleaved, ratio_line, report
+from _harness import command_line, hand_written_fit, interleaved, ratio_line, report
 from sklearn.exceptions import ConvergenceWarning
 from torch import nn
 
@@ -52,14 +50,9 @@ def sknn_model(epochs, batch_size, device):
 
 
 def main():
-    parser = argparse.ArgumentParser()
-    parser.add_argument("--quick", action="store_true", help="less data, fewer rounds")
-    parser.add_argument("--device", default="cpu")
-    args = parser.parse_args()
-    rounds = 3 if args.quick else 5
+    args, rounds = command_line()
     n = 1_000 if args.quick else 3_000
     epochs, batch_size = 3, 128
-    print(f"torch {torch.__version__}, {torch.get_num_threads()} threads, device {args.device}")
     X, y = make_data(n)
     # the same network: sknn's module has the hand-written one's parameter shapes
     sknn_shapes = [tuple(p.shape) for p in sknn_model(1, batch_size, args.device)

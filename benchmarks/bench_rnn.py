@@ -9,12 +9,11 @@ default) in both, no L2 penalty, no early stopping.
     python benchmarks/bench_rnn.py [--quick] [--device cuda]
 """
 
-import argparse
 import warnings
 
 import numpy as np
 import torch
-from _harness import hand_written_fit, interleaved, ratio_line, report
+from _harness import command_line, hand_written_fit, interleaved, ratio_line, report
 from sklearn.exceptions import ConvergenceWarning
 from torch import nn
 
@@ -91,13 +90,8 @@ def bench_predict(n, rounds, device):
 
 
 def main():
-    parser = argparse.ArgumentParser()
-    parser.add_argument("--quick", action="store_true", help="smaller data, fewer rounds")
-    parser.add_argument("--device", default="cpu")
-    args = parser.parse_args()
-    rounds = 3 if args.quick else 5
+    args, rounds = command_line()
     n_fit = 1000 if args.quick else 4000
-    print(f"torch {torch.__version__}, {torch.get_num_threads()} threads, device {args.device}")
     bench_fit(n_fit, 3 if args.quick else 5, rounds, args.device)
     bench_predict(4 * n_fit, rounds, args.device)
 
