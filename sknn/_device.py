@@ -8,7 +8,8 @@ import torch
 _DEVICE_PATTERN = re.compile(r"^(auto|cpu|mps|cuda(:\d+)?)$")
 
 
-def _mps_available():
+def mps_available():
+    """Whether this torch build has a usable MPS (Apple silicon) device."""
     backend = getattr(torch.backends, "mps", None)
     return backend is not None and backend.is_available()
 
@@ -45,7 +46,7 @@ def resolve_device(device):
     if device == "auto":
         if torch.cuda.is_available():
             return torch.device("cuda", torch.cuda.current_device())
-        if _mps_available():
+        if mps_available():
             return torch.device("mps")
         return torch.device("cpu")
     resolved = torch.device(device)
@@ -63,7 +64,7 @@ def resolve_device(device):
                 f"{torch.cuda.device_count()} CUDA device(s) are visible."
             )
         return torch.device("cuda", index)
-    if resolved.type == "mps" and not _mps_available():
+    if resolved.type == "mps" and not mps_available():
         raise ValueError(
             f"device={device!r} was requested but MPS is not available. "
             "Use device='auto' or device='cpu'."

@@ -23,8 +23,10 @@ import torch
 from sklearn.exceptions import ConvergenceWarning
 from skorch import NeuralNet
 from skorch.callbacks import Callback, EpochTimer
+from skorch.exceptions import DeviceWarning
 
 from ._data import call_module, n_samples, take, to_device
+from ._device import mps_available
 
 SOLVERS = ("adam", "adamw", "sgd", "rmsprop", "adagrad", "lbfgs")
 LEARNING_RATES = ("constant", "invscaling", "adaptive", "step", "exponential", "cosine")
@@ -390,6 +392,14 @@ class SknnNet(NeuralNet):
         state = super().__getstate__()
         state.pop("_float64_copy", None)
         return state
+
+    def __setstate__(self, state):
+        # skorch maps CUDA tensors to the CPU when CUDA is gone; do the same for MPS.
+        if str(state.get("device", "")).startswith("mps") and not mps_available():
+            warnings.warn(f"Setting self.device = cpu since the requested device "
+                          f"({state['device']}) is not available.", DeviceWarning)
+            state["device"] = "cpu"
+        super().__setstate__(state)
 
     @staticmethod
     def _finite(loss):

@@ -513,6 +513,22 @@ def test_cuda_model_unpickles_on_cpu_with_a_warning(iris):
     np.testing.assert_array_equal(restored.predict_proba(X), expected)
 
 
+def test_mps_model_unpickles_on_cpu_with_a_warning(iris):
+    from skorch.exceptions import DeviceWarning
+
+    X, y = iris
+    clf = fit_quietly(MLPClassifier(**FAST), X, y)
+    expected = clf.predict_proba(X)
+    clf.net_.device = "mps"  # as if it had been fitted on Apple silicon
+    data = pickle.dumps(clf)
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr("sknn._training.mps_available", lambda: False)
+        with pytest.warns(DeviceWarning, match="cpu"):
+            restored = pickle.loads(data)
+    assert restored.device_ == "cpu"
+    np.testing.assert_array_equal(restored.predict_proba(X), expected)
+
+
 def test_random_state_is_reproducible_and_global_state_untouched(iris, no_global_rng_change):
     X, y = iris
     kwargs = {**FAST, "dropout": 0.2, "early_stopping": True}
