@@ -139,6 +139,24 @@ def to_device(data, device, dtype=None):
     return tuple(to_device(value, device, dtype) for value in data)
 
 
+def weighted_mean(values, sample_weight=None):
+    """Mean of per-sample ``values``, weighted; the loss and validation scores use it.
+
+    Weights are normalised by their sum, so constant weights give the plain
+    mean.
+
+    Examples
+    --------
+    >>> import torch
+    >>> from sknn._data import weighted_mean
+    >>> float(weighted_mean(torch.tensor([1.0, 3.0]), torch.tensor([3.0, 1.0])))
+    1.5
+    """
+    if sample_weight is None:
+        return values.mean()
+    return (values * sample_weight).sum() / sample_weight.sum().clamp_min(1e-12)
+
+
 def call_module(module, data):
     """Call ``module`` on one input, positional inputs, or keyword inputs."""
     if isinstance(data, torch.Tensor):

@@ -18,7 +18,7 @@ from sklearn.utils.class_weight import compute_sample_weight
 from sklearn.utils.multiclass import check_classification_targets, type_of_target
 
 from ._base import partial_fit_available
-from ._data import to_tensor
+from ._data import to_tensor, weighted_mean
 from ._sklearn import StrOptions, _check_y, _fit_context
 from .modules import (
     HalfSquaredError,
@@ -39,12 +39,6 @@ def _ravel_column(y):
         )
         return y.ravel()
     return y
-
-
-def _weighted_mean(values, sample_weight):
-    if sample_weight is None:
-        return values.mean()
-    return (values * sample_weight).sum() / sample_weight.sum().clamp_min(1e-12)
 
 
 class ClassifierTask(ClassifierMixin):
@@ -180,7 +174,7 @@ class ClassifierTask(ClassifierMixin):
         correct = self._predicted_codes(output, multiclass) == target.to(torch.int64)
         if not multiclass:
             correct = correct.all(1)
-        return _weighted_mean(correct.to(torch.float32), sample_weight)
+        return weighted_mean(correct.to(torch.float32), sample_weight)
 
     def _decode_output(self, output, X):
         multiclass = self.out_activation_ == "softmax"
@@ -388,7 +382,7 @@ class ReconstructionTask(TransformerMixin):
         """Negative mean squared reconstruction error, on the device."""
         reconstruction = output if isinstance(output, torch.Tensor) else output[0]
         error = (reconstruction - target).pow(2).flatten(1).mean(1)
-        return -_weighted_mean(error, sample_weight)
+        return -weighted_mean(error, sample_weight)
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()

@@ -25,7 +25,7 @@ from skorch import NeuralNet
 from skorch.callbacks import Callback, EpochTimer
 from skorch.exceptions import DeviceWarning
 
-from ._data import call_module, n_samples, take, to_device
+from ._data import call_module, n_samples, take, to_device, weighted_mean
 from ._device import mps_available
 
 SOLVERS = ("adam", "adamw", "sgd", "rmsprop", "adagrad", "lbfgs")
@@ -102,6 +102,12 @@ class SknnNet(NeuralNet):
         self.tol = tol
         self.precision = precision
 
+    def initialize(self):
+        """Initialise as skorch does, and start counting training samples."""
+        super().initialize()
+        self.samples_seen_ = 0
+        return self
+
     @property
     def _default_callbacks(self):
         return [("epoch_timer", EpochTimer())]
@@ -130,10 +136,7 @@ class SknnNet(NeuralNet):
 
     def get_loss(self, y_pred, y_true, X=None, training=False, sample_weight=None):
         """Mean of the per-sample criterion, weighted by ``sample_weight``."""
-        loss = self.criterion_(y_pred, y_true)
-        if sample_weight is None:
-            return loss.mean()
-        return (loss * sample_weight).sum() / sample_weight.sum().clamp_min(1e-12)
+        return weighted_mean(self.criterion_(y_pred, y_true), sample_weight)
 
     def penalty(self):
         """``0.5 * l2_penalty * ||W||^2`` over weight matrices (scikit-learn's term)."""
@@ -265,12 +268,11 @@ class SknnNet(NeuralNet):
             else:
                 scaler.step(optimizer)
                 scaler.update()
-            size = batch[1].shape[0]
-            self.samples_seen_ = getattr(self, "samples_seen_", 0) + size
             detached = loss.detach()
-            total += detached * (size if batch[2] is None else batch[2].sum())
+            total += detached * (batch[1].shape[0] if batch[2] is None else batch[2].sum())
             for cb in hooks["on_batch_end"]:
                 cb.on_batch_end(self, batch=batch, training=True, loss=detached)
+        self.samples_seen_ += n
         weight = n if w is None else w.sum()
         with torch.no_grad():
             return self._finite(float(total / weight) + float(self.penalty()))
@@ -327,7 +329,7 @@ class SknnNet(NeuralNet):
             self.history.new_epoch()
             self.history.record("epoch", len(self.history))
             self.history.record("train_loss", loss)
-        self.samples_seen_ = getattr(self, "samples_seen_", 0) + len(rows) * n_samples(X)
+        self.samples_seen_ += len(rows) * n_samples(X)
         self.stop_message_ = f"L-BFGS-B: {result.message}"
         self.converged_ = bool(result.success)
         return len(rows)
