@@ -105,6 +105,7 @@ class BaseNeuralNet(BaseEstimator):
         "max_fun": [Interval(Integral, 1, None, closed="left")],
         "device": [str, torch.device],
         "precision": [StrOptions({"float32", "bfloat16", "float16"})],
+        "compile": ["boolean", dict],
         "max_grad_norm": [Interval(Real, 0, None, closed="neither"), None],
         "callbacks": [list, None],
     }
@@ -301,6 +302,7 @@ class BaseNeuralNet(BaseEstimator):
             max_fun=self.max_fun,
             tol=self.tol,
             precision=self.precision,
+            compile=self.compile,
             **{f"optimizer__{key}": value for key, value in optimizer_kwargs.items()},
         ).initialize()
         if previous is not None:

@@ -93,8 +93,19 @@ solver : {'adam', 'adamw', 'sgd', 'rmsprop', 'adagrad', 'lbfgs'}, default='adam'
         Precision of the training steps. 'bfloat16' and 'float16' run the
         forward pass and the loss under :func:`torch.autocast` (mixed
         precision: the weights stay float32), 'float16' with a gradient
-        scaler. They pay off on GPUs with tensor cores; prediction and
-        'lbfgs' always run in full precision."""
+        scaler. They pay off on hardware with fast 16-bit arithmetic (GPUs
+        with tensor cores; 'bfloat16' on CPUs with AVX-512 BF16 or AMX),
+        and 'float16' is slow on CPUs. Prediction and 'lbfgs' always run in
+        full precision.
+
+    compile : bool or dict, default=False
+        Run the training steps through :func:`torch.compile` of the module;
+        a dict is passed to :func:`torch.compile` as keyword arguments, e.g.
+        ``{'mode': 'reduce-overhead'}`` for CUDA graphs. The first fit in a
+        process spends seconds compiling (later fits of the same network
+        reuse the compiled code), so it pays off only for long training.
+        Prediction, validation and 'lbfgs' run the module uncompiled, and
+        the fitted ``module_`` is the plain module."""
 
 _CLIPPING = """\
 max_grad_norm : float or None, default=None

@@ -160,6 +160,7 @@ class AutoEncoder(ClassNamePrefixFeaturesOutMixin, ReconstructionTask, BaseNeura
         variational=False,
         device="auto",
         precision="float32",
+        compile=False,
         max_grad_norm=None,
         callbacks=None,
     ):
@@ -192,6 +193,7 @@ class AutoEncoder(ClassNamePrefixFeaturesOutMixin, ReconstructionTask, BaseNeura
         self.variational = variational
         self.device = device
         self.precision = precision
+        self.compile = compile
         self.max_grad_norm = max_grad_norm
         self.callbacks = callbacks
 

@@ -113,6 +113,7 @@ class _BaseConv(BaseNeuralNet):
         weight_init="auto",
         device="auto",
         precision="float32",
+        compile=False,
         class_weight=None,
         max_grad_norm=None,
         callbacks=None,
@@ -156,6 +157,7 @@ class _BaseConv(BaseNeuralNet):
         self.weight_init = weight_init
         self.device = device
         self.precision = precision
+        self.compile = compile
         self.class_weight = class_weight
         self.max_grad_norm = max_grad_norm
         self.callbacks = callbacks

@@ -91,6 +91,7 @@ class _BaseModuleNet(BaseNeuralNet):
         loss="log_loss",
         device="auto",
         precision="float32",
+        compile=False,
         class_weight=None,
         max_grad_norm=None,
         callbacks=None,
@@ -121,6 +122,7 @@ class _BaseModuleNet(BaseNeuralNet):
         self.loss = loss
         self.device = device
         self.precision = precision
+        self.compile = compile
         self.class_weight = class_weight
         self.max_grad_norm = max_grad_norm
         self.callbacks = callbacks

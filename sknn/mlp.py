@@ -70,6 +70,7 @@ class _BaseMLP(BaseNeuralNet):
         weight_init="auto",
         device="auto",
         precision="float32",
+        compile=False,
         class_weight=None,
         max_grad_norm=None,
         callbacks=None,
@@ -103,6 +104,7 @@ class _BaseMLP(BaseNeuralNet):
         self.weight_init = weight_init
         self.device = device
         self.precision = precision
+        self.compile = compile
         self.class_weight = class_weight
         self.max_grad_norm = max_grad_norm
         self.callbacks = callbacks

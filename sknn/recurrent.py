@@ -178,6 +178,7 @@ class _BaseRNN(BaseNeuralNet):
         dropout=0.0,
         device="auto",
         precision="float32",
+        compile=False,
         class_weight=None,
         max_grad_norm=1.0,
         callbacks=None,
@@ -216,6 +217,7 @@ class _BaseRNN(BaseNeuralNet):
         self.dropout = dropout
         self.device = device
         self.precision = precision
+        self.compile = compile
         self.class_weight = class_weight
         self.max_grad_norm = max_grad_norm
         self.callbacks = callbacks

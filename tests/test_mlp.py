@@ -3,6 +3,7 @@
 import io
 import pickle
 import warnings
+from unittest import mock
 
 import joblib
 import numpy as np
@@ -712,3 +713,20 @@ def test_mixed_precision_trains_with_float32_weights(iris, precision):
     assert mixed.loss_curve_ != full.loss_curve_  # the forward pass really ran in 16 bits
     assert np.mean(mixed.predict(X) == full.predict(X)) > 0.95
     assert mixed.score(X, y) >= full.score(X, y) - 0.03
+
+
+@pytest.mark.parametrize("compile_", [True, {"backend": "eager"}])
+def test_compile_trains_the_same_network_and_keeps_module_plain(iris, compile_):
+    X, y = iris
+    eager = fit_quietly(MLPClassifier(tol=0, **FAST), X, y)
+    with mock.patch("torch.compile", wraps=torch.compile) as compile_fn:
+        compiled = fit_quietly(MLPClassifier(compile=compile_, tol=0, **FAST), X, y)
+    compile_fn.assert_called_once()
+    expected_options = {} if compile_ is True else compile_
+    assert compile_fn.call_args.kwargs == expected_options
+    assert type(compiled.module_) is type(eager.module_)
+    np.testing.assert_allclose(compiled.loss_curve_, eager.loss_curve_, rtol=1e-4)
+    restored = pickle.loads(pickle.dumps(compiled))
+    np.testing.assert_array_equal(restored.predict(X), compiled.predict(X))
+    with pytest.raises(ValueError, match="compile"):
+        MLPClassifier(compile="yes").fit(X, y)
