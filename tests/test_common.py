@@ -1,5 +1,8 @@
 """scikit-learn's own estimator checks, over every sknn estimator."""
 
+import re
+
+import pytest
 from sklearn.utils.estimator_checks import parametrize_with_checks
 
 import sknn
@@ -42,3 +45,15 @@ def expected_failed_checks(estimator):
 @parametrize_with_checks(ESTIMATORS, expected_failed_checks=expected_failed_checks)
 def test_sklearn_compatible_estimator(estimator, check):
     check(estimator)
+
+
+@pytest.mark.parametrize("estimator", ESTIMATORS + [sknn.SlidingWindows(3)],
+                         ids=lambda estimator: type(estimator).__name__)
+def test_every_parameter_is_documented(estimator):
+    """Each ``__init__`` parameter has an entry in the Parameters section."""
+    doc = type(estimator).__doc__
+    section = doc.split("Parameters\n    ----------\n")[1].split("\n    Attributes\n")[0]
+    documented = set()
+    for names in re.findall(r"^    (\w[\w, ]*) :", section, flags=re.MULTILINE):
+        documented.update(name.strip() for name in names.split(","))
+    assert set(estimator.get_params(deep=False)) <= documented
