@@ -43,7 +43,7 @@ def torch_threads():
     return torch.get_num_threads()
 
 
-def main(rounds=3):
+def main(rounds=5):
     X, y = load_digits(return_X_y=True)
     workers = Parallel(n_jobs=2)(delayed(torch_threads)() for _ in range(2))
     print(f"torch threads in the n_jobs=2 workers: {workers}; psutil installed: "
