@@ -730,3 +730,25 @@ def test_compile_trains_the_same_network_and_keeps_module_plain(iris, compile_):
     np.testing.assert_array_equal(restored.predict(X), compiled.predict(X))
     with pytest.raises(ValueError, match="compile"):
         MLPClassifier(compile="yes").fit(X, y)
+
+
+@pytest.mark.parametrize("solver,fused", [("adam", True), ("sgd", True), ("rmsprop", None)])
+def test_optimizers_use_fused_kernels_where_torch_has_them(iris, solver, fused):
+    X, y = iris
+    clf = fit_quietly(MLPClassifier(solver=solver, **FAST), X, y)
+    assert clf.net_.optimizer_.defaults.get("fused") == fused
+
+
+def test_optimizer_without_a_fused_kernel_falls_back(monkeypatch):
+    from sknn import _training
+
+    class NoFusedAdam(torch.optim.Adam):
+        def __init__(self, params, fused=None, **kwargs):
+            if fused:
+                raise RuntimeError("no fused kernel on this device")
+            super().__init__(params, **kwargs)
+
+    monkeypatch.setattr(_training, "_FUSED", (NoFusedAdam,))
+    params = [torch.nn.Parameter(torch.zeros(2))]
+    optimizer = _training.build_optimizer(NoFusedAdam, params, lr=0.1)
+    assert optimizer.defaults["lr"] == 0.1 and not optimizer.defaults["fused"]
