@@ -74,9 +74,10 @@ def build_optimizer(optimizer, params, **kwargs):
     """``optimizer(params, **kwargs)``, with its fused kernel where torch has one.
 
     A fused optimizer updates every parameter in one kernel per step instead
-    of a loop of per-tensor kernels, with the same arithmetic: it trained the
-    benchmark MLP on the CPU in 0.79x the time. torch versions or devices
-    without the kernel get the default implementation.
+    of a loop of per-tensor kernels, with the same arithmetic: a plain torch
+    loop over the MLP benchmark's job ran in 0.79x the time with fused Adam
+    on a 2-core CPU. torch versions or devices without the kernel get the
+    default implementation.
     """
     if optimizer in _FUSED and "fused" not in kwargs:
         try:
