@@ -25,15 +25,8 @@ from sklearn.utils.validation import check_is_fitted
 from ._data import check_tabular, fast_path, n_samples, take, to_device, to_tensor
 from ._device import random_stream, resolve_device
 from ._sklearn import Interval, Options, StrOptions, _check_sample_weight, _fit_context
-from ._training import (
-    LEARNING_RATES,
-    SOLVERS,
-    Convergence,
-    LearningRateSchedule,
-    ProgressLog,
-    SknnNet,
-    make_optimizer_kwargs,
-)
+from ._callbacks import Convergence, LearningRateSchedule, ProgressLog
+from ._training import LEARNING_RATES, SOLVERS, SknnNet, make_optimizer_kwargs
 
 # Rows per forward pass at prediction time.
 PREDICT_BATCH_ROWS = 16384

@@ -1,0 +1,169 @@
+"""sknn's own training callbacks: scikit-learn's training semantics on a skorch net.
+
+:class:`Convergence` (``tol``/``n_iter_no_change``, early stopping, the
+'adaptive' learning rate), :class:`LearningRateSchedule` (the
+``learning_rate`` schedules) and :class:`ProgressLog` (``verbose``). The
+estimator adds them to its net (see ``BaseNeuralNet._make_net``) before the
+user's own callbacks.
+"""
+
+import math
+import sys
+
+from skorch.callbacks import Callback
+
+
+class Convergence(Callback):
+    """scikit-learn's stopping rule for its MLPs, as a skorch callback.
+
+    Counts epochs in which the training loss did not fall by ``tol`` (or, with
+    ``early_stopping``, the validation score did not rise by ``tol``). After
+    more than ``n_iter_no_change`` of them, training stops, or with the
+    'adaptive' learning rate the rate is divided by 5 until it is below 1e-6.
+    With ``early_stopping`` the best weights are restored at the end.
+
+    Examples
+    --------
+    >>> from sknn._callbacks import Convergence
+    >>> Convergence(tol=1e-4, n_iter_no_change=10, early_stopping=False).best_loss_
+    inf
+    """
+
+    def __init__(self, tol, n_iter_no_change, early_stopping, adaptive=False, verbose=False):
+        self.tol = tol
+        self.n_iter_no_change = n_iter_no_change
+        self.early_stopping = early_stopping
+        self.adaptive = adaptive
+        self.verbose = verbose
+        self.initialize()
+
+    def initialize(self):
+        self.best_loss_ = math.inf
+        self.best_score_ = -math.inf
+        self.best_state_ = None
+        self.no_improvement_count_ = 0
+        return self
+
+    def on_epoch_end(self, net, **kwargs):
+        if self.early_stopping:
+            score = net.history[-1, "valid_score"]
+            improved = score >= self.best_score_ + self.tol
+            if score > self.best_score_:
+                self.best_score_ = score
+                self.best_state_ = {k: v.detach().clone()
+                                    for k, v in net.module_.state_dict().items()}
+        else:
+            loss = net.history[-1, "train_loss"]
+            improved = loss <= self.best_loss_ - self.tol
+            self.best_loss_ = min(self.best_loss_, loss)
+        self.no_improvement_count_ = 0 if improved else self.no_improvement_count_ + 1
+        if self.no_improvement_count_ <= self.n_iter_no_change:
+            return
+        what = "Validation score" if self.early_stopping else "Training loss"
+        message = (f"{what} did not improve more than tol={self.tol:f} for "
+                   f"{self.n_iter_no_change} consecutive epochs.")
+        groups = net.optimizer_.param_groups
+        if self.adaptive and groups[0]["lr"] > 1e-6:
+            for group in groups:
+                group["lr"] /= 5.0
+            self.no_improvement_count_ = 0
+            if self.verbose:
+                print(f"{message} Setting learning rate to {groups[0]['lr']:f}")
+        else:
+            net.stop_message_ = message
+            net.converged_ = True
+
+    def on_train_end(self, net, **kwargs):
+        if self.early_stopping and self.best_state_ is not None:
+            net.module_.load_state_dict(self.best_state_)
+
+
+class LearningRateSchedule(Callback):
+    """The learning-rate schedules of the ``learning_rate`` parameter.
+
+    'invscaling' follows scikit-learn (``lr0 / (t + 1) ** power_t`` with ``t``
+    the number of samples seen, updated after every epoch). The decays run over
+    ``max_iter`` epochs: 'step' divides by 10 every ``max_iter // 3`` epochs,
+    'exponential' reaches ``lr0 / 100`` at ``max_iter``, 'cosine' follows half
+    a cosine to 0.
+
+    Examples
+    --------
+    >>> from sknn._callbacks import LearningRateSchedule
+    >>> schedule = LearningRateSchedule("cosine", 0.1, power_t=0.5, max_iter=10)
+    >>> schedule.rate_at_epoch(5)
+    0.05
+    """
+
+    def __init__(self, schedule, lr0, power_t, max_iter):
+        self.schedule = schedule
+        self.lr0 = lr0
+        self.power_t = power_t
+        self.max_iter = max_iter
+
+    def rate_at_epoch(self, epoch):
+        """Learning rate for epoch ``epoch`` (0-based) of the epoch decays."""
+        if self.schedule == "step":
+            return self.lr0 * 0.1 ** (epoch // max(1, self.max_iter // 3))
+        if self.schedule == "exponential":
+            return self.lr0 * 0.01 ** (epoch / self.max_iter)
+        if self.schedule == "cosine":
+            return round(self.lr0 * 0.5 * (1 + math.cos(math.pi * min(epoch, self.max_iter)
+                                                       / self.max_iter)), 15)
+        return self.lr0
+
+    def _set(self, net, lr):
+        for group in net.optimizer_.param_groups:
+            group["lr"] = lr
+
+    def on_train_begin(self, net, **kwargs):
+        # Epochs count from this schedule's first fit: a warm-started fit
+        # gets a new schedule; partial_fit calls continue this one.
+        if not hasattr(self, "first_epoch_"):
+            self.first_epoch_ = len(net.history)
+
+    def on_epoch_begin(self, net, **kwargs):
+        if self.schedule in ("step", "exponential", "cosine"):
+            self._set(net, self.rate_at_epoch(len(net.history) - 1 - self.first_epoch_))
+
+    def on_epoch_end(self, net, **kwargs):
+        if self.schedule == "invscaling":
+            self._set(net, self.lr0 / (net.samples_seen_ + 1) ** self.power_t)
+
+
+class ProgressLog(Callback):
+    """``verbose=True``: a progress bar over epochs and one line per epoch.
+
+    Lines go to standard output in scikit-learn's words (``Iteration N,
+    loss = ...``) with the validation score and the epoch's seconds.
+
+    Examples
+    --------
+    >>> from sknn._callbacks import ProgressLog
+    >>> ProgressLog(epochs=3).epochs
+    3
+    """
+
+    def __init__(self, epochs):
+        self.epochs = epochs
+
+    def on_train_begin(self, net, **kwargs):
+        from tqdm.auto import tqdm
+
+        self.bar_ = tqdm(total=self.epochs, unit="epoch", file=sys.stderr, leave=False)
+
+    def on_epoch_end(self, net, **kwargs):
+        row = net.history[-1]
+        line = f"Iteration {row['epoch']}, loss = {row['train_loss']:.8f}"
+        if "valid_score" in row:
+            line += f", validation score = {row['valid_score']:.6f}"
+        line += f", time = {row.get('dur', 0.0):.3f}s"
+        self.bar_.write(line, file=sys.stdout)
+        self.bar_.set_postfix(loss=f"{row['train_loss']:.4g}")
+        self.bar_.update(1)
+
+    def on_train_end(self, net, **kwargs):
+        if net.stop_message_:
+            self.bar_.write(net.stop_message_, file=sys.stdout)
+        self.bar_.close()
+
