@@ -8,9 +8,8 @@ hooks (see :mod:`sknn._tasks`).
 
 import copy
 import functools
-import types
 import warnings
-from numbers import Integral, Real
+from numbers import Integral
 
 import numpy as np
 import pandas as pd
@@ -24,37 +23,13 @@ from sklearn.utils.validation import check_is_fitted
 
 from ._data import check_tabular, fast_path, n_samples, take, to_device, to_tensor
 from ._device import random_stream, resolve_device
-from ._sklearn import Interval, Options, StrOptions, _check_sample_weight, _fit_context
+from ._params import TRAINING
+from ._sklearn import _check_sample_weight, _fit_context
 from ._callbacks import Convergence, LearningRateSchedule, ProgressLog
-from ._training import LEARNING_RATES, SOLVERS, SknnNet, make_optimizer_kwargs
+from ._training import SknnNet, make_optimizer_kwargs
 
 # Rows per forward pass at prediction time.
 PREDICT_BATCH_ROWS = 16384
-
-
-def init_with_defaults(init, **defaults):
-    """Return a copy of the function ``init`` with other keyword-only defaults.
-
-    A family writes its ``__init__`` once; a concrete estimator whose task
-    needs another default (a regressor's ``loss='squared_error'``) takes a
-    copy with that default, so ``inspect.signature`` -- and so ``get_params``
-    and ``clone`` -- show the right value.
-
-    Examples
-    --------
-    >>> from sknn._base import init_with_defaults
-    >>> def f(*, loss="a"):
-    ...     return loss
-    >>> init_with_defaults(f, loss="b")()
-    'b'
-    """
-    copied = types.FunctionType(init.__code__, init.__globals__, init.__name__,
-                                init.__defaults__, init.__closure__)
-    copied.__kwdefaults__ = {**init.__kwdefaults__, **defaults}
-    copied.__doc__ = init.__doc__
-    copied.__qualname__ = init.__qualname__
-    copied.__module__ = init.__module__
-    return copied
 
 
 def _stochastic(estimator):
@@ -67,41 +42,19 @@ def _stochastic(estimator):
 class BaseNeuralNet(BaseEstimator):
     """Template of every sknn estimator. Not for direct use.
 
-    Subclasses provide ``__init__`` (a family), ``_build_module`` and, when
-    the input is not a table, ``_check_input`` and ``_summary_input``; a task
-    mixin provides ``_encode_target``, ``_target_weights``, ``_stratify``,
-    ``_make_criterion``, ``_score_output`` and ``_decode_output``. An
-    ``_encode_target`` that returns None makes the input its own target.
+    It declares the training parameters every estimator takes
+    (:data:`sknn._params.TRAINING`). A family declares its own ``_params``
+    and provides ``_build_module`` and, when the input is not a table,
+    ``_check_input`` and ``_summary_input``; a task mixin declares the
+    task's ``_params`` and provides ``_encode_target``, ``_target_weights``,
+    ``_stratify``, ``_make_criterion``, ``_score_output`` and, where the task
+    predicts, ``predict`` (through ``_decode_output``). An ``_encode_target``
+    that returns None makes the input its own target. Each concrete
+    estimator is a task, a family and :func:`~sknn._params.declare_parameters`,
+    which writes its ``__init__``.
     """
 
-    _parameter_constraints = {
-        "solver": [StrOptions(set(SOLVERS))],
-        "alpha": [Interval(Real, 0, None, closed="left")],
-        "batch_size": [StrOptions({"auto"}), Interval(Integral, 1, None, closed="left")],
-        "learning_rate": [StrOptions(set(LEARNING_RATES))],
-        "learning_rate_init": [Interval(Real, 0, None, closed="neither")],
-        "power_t": [Interval(Real, 0, None, closed="left")],
-        "max_iter": [Interval(Integral, 1, None, closed="left")],
-        "shuffle": ["boolean"],
-        "random_state": ["random_state"],
-        "tol": [Interval(Real, 0, None, closed="left")],
-        "verbose": ["verbose"],
-        "warm_start": ["boolean"],
-        "momentum": [Interval(Real, 0, 1, closed="both")],
-        "nesterovs_momentum": ["boolean"],
-        "early_stopping": ["boolean"],
-        "validation_fraction": [Interval(Real, 0, 1, closed="neither")],
-        "beta_1": [Interval(Real, 0, 1, closed="left")],
-        "beta_2": [Interval(Real, 0, 1, closed="left")],
-        "epsilon": [Interval(Real, 0, None, closed="neither")],
-        "n_iter_no_change": [Interval(Integral, 1, None, closed="left"), Options(Real, {np.inf})],
-        "max_fun": [Interval(Integral, 1, None, closed="left")],
-        "device": [str, torch.device],
-        "precision": [StrOptions({"float32", "bfloat16", "float16"})],
-        "compile": ["boolean", dict],
-        "max_grad_norm": [Interval(Real, 0, None, closed="neither"), None],
-        "callbacks": [list, None],
-    }
+    _params = TRAINING
 
     # -- hooks for families ---------------------------------------------
     def _check_input(self, X, *, reset, dtype=np.float32):
@@ -325,22 +278,6 @@ class BaseNeuralNet(BaseEstimator):
         """``tensor`` as a numpy array: float32 for float32 ``X``, else float64 (any device)."""
         array = tensor.cpu().numpy()
         return array if getattr(X, "dtype", None) == np.float32 else array.astype(np.float64)
-
-    def predict(self, X):
-        """Predict with the trained network.
-
-        Parameters
-        ----------
-        X : array-like of shape (n_samples, ...)
-            The input.
-
-        Returns
-        -------
-        ndarray of shape (n_samples,) or (n_samples, n_outputs)
-            Class labels (in the type of the training labels) for classifiers,
-            values for regressors.
-        """
-        return self._decode_output(self._forward(X), X)
 
     def embed(self, X, layer=-1):
         """The learned representation: the output of a hidden layer.

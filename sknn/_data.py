@@ -164,3 +164,19 @@ def call_module(module, data):
     if isinstance(data, dict):
         return module(**data)
     return module(*data)
+
+
+def is_sequence_list(X):
+    """True for a list, tuple or 1-D object array whose items are arrays (not scalars)."""
+    if isinstance(X, np.ndarray):
+        if X.dtype != object or X.ndim != 1:
+            return False
+    elif not isinstance(X, (list, tuple)):
+        return False
+    return len(X) > 0 and all(np.ndim(item) >= 1 for item in X)
+
+
+def is_ragged(items):
+    """True when the sequences ``items`` differ in shape (or come as an object array)."""
+    return len({np.shape(item) for item in items}) > 1 or (
+        isinstance(items, np.ndarray) and items.dtype == object)

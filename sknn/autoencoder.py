@@ -11,18 +11,11 @@ from sklearn.utils.validation import check_array, check_is_fitted
 from ._base import PREDICT_BATCH_ROWS, BaseNeuralNet
 from ._data import to_tensor
 from ._device import random_stream
-from ._docs import fill_doc
-from ._sklearn import Interval, StrOptions
+from ._params import ACTIVATION, DROPOUT, HIDDEN_LAYER_SIZES, Param, declare_parameters
+from ._sklearn import Interval
 from ._tasks import ReconstructionTask
-from .mlp import check_hidden_layer_sizes
-from .modules import ACTIVATIONS, AutoEncoderNet
-
-
-def _no_predict(estimator):
-    raise AttributeError(
-        f"{type(estimator).__name__} is a transformer and has no predict: use transform "
-        "for the code and inverse_transform to decode it."
-    )
+from ._validation import check_hidden_layer_sizes
+from .modules import AutoEncoderNet
 
 
 def _is_variational(estimator):
@@ -36,7 +29,7 @@ def _row_squared_error(module, x):
     return (module.reconstruct(x) - x).pow(2).flatten(1).mean(1)
 
 
-@fill_doc
+@declare_parameters
 class AutoEncoder(ClassNamePrefixFeaturesOutMixin, ReconstructionTask, BaseNeuralNet):
     """Autoencoder: a non-linear PCA, trained with PyTorch.
 
@@ -60,29 +53,7 @@ class AutoEncoder(ClassNamePrefixFeaturesOutMixin, ReconstructionTask, BaseNeura
 
     Parameters
     ----------
-    n_components : int, default=2
-        Width of the code (the bottleneck): the number of output features of
-        ``transform``.
-
-    hidden_layer_sizes : array-like of int, default=(128, 64)
-        Encoder widths, input side first; the decoder mirrors them. ``()``
-        gives a linear autoencoder.
-
-    activation : {'identity', 'logistic', 'tanh', 'relu', 'leaky_relu', \
-'elu', 'selu', 'gelu'}, default='relu'
-        Hidden-layer activation. The code and the reconstruction are linear.
-
-    ${training_parameters}
-
-    dropout : float, default=0.0
-        Dropout probability after each hidden activation.
-
-    noise : float, default=0.0
-        Standard deviation of the Gaussian noise added to the input during
-        training (a denoising autoencoder); 0 adds none.
-
-    variational : bool, default=False
-        Train a variational autoencoder.
+    ${parameters}
 
     Attributes
     ----------
@@ -118,84 +89,23 @@ class AutoEncoder(ClassNamePrefixFeaturesOutMixin, ReconstructionTask, BaseNeura
     True
     """
 
-    _parameter_constraints = {
-        **BaseNeuralNet._parameter_constraints,
-        "n_components": [Interval(Integral, 1, None, closed="left")],
-        "hidden_layer_sizes": ["array-like", Interval(Integral, 1, None, closed="left")],
-        "activation": [StrOptions(set(ACTIVATIONS))],
-        "dropout": [Interval(Real, 0, 1, closed="left")],
-        "noise": [Interval(Real, 0, None, closed="left")],
-        "variational": ["boolean"],
-    }
-
-    def __init__(
-        self,
-        n_components=2,
-        hidden_layer_sizes=(128, 64),
-        activation="relu",
-        *,
-        solver="adam",
-        alpha=0.0001,
-        batch_size="auto",
-        learning_rate="constant",
-        learning_rate_init=0.001,
-        power_t=0.5,
-        max_iter=200,
-        shuffle=True,
-        random_state=None,
-        tol=1e-4,
-        verbose=False,
-        warm_start=False,
-        momentum=0.9,
-        nesterovs_momentum=True,
-        early_stopping=False,
-        validation_fraction=0.1,
-        beta_1=0.9,
-        beta_2=0.999,
-        epsilon=1e-8,
-        n_iter_no_change=10,
-        max_fun=15000,
-        dropout=0.0,
-        noise=0.0,
-        variational=False,
-        device="auto",
-        precision="float32",
-        compile=False,
-        max_grad_norm=None,
-        callbacks=None,
-    ):
-        self.n_components = n_components
-        self.hidden_layer_sizes = hidden_layer_sizes
-        self.activation = activation
-        self.solver = solver
-        self.alpha = alpha
-        self.batch_size = batch_size
-        self.learning_rate = learning_rate
-        self.learning_rate_init = learning_rate_init
-        self.power_t = power_t
-        self.max_iter = max_iter
-        self.shuffle = shuffle
-        self.random_state = random_state
-        self.tol = tol
-        self.verbose = verbose
-        self.warm_start = warm_start
-        self.momentum = momentum
-        self.nesterovs_momentum = nesterovs_momentum
-        self.early_stopping = early_stopping
-        self.validation_fraction = validation_fraction
-        self.beta_1 = beta_1
-        self.beta_2 = beta_2
-        self.epsilon = epsilon
-        self.n_iter_no_change = n_iter_no_change
-        self.max_fun = max_fun
-        self.dropout = dropout
-        self.noise = noise
-        self.variational = variational
-        self.device = device
-        self.precision = precision
-        self.compile = compile
-        self.max_grad_norm = max_grad_norm
-        self.callbacks = callbacks
+    _params = (
+        Param("n_components", 2, [Interval(Integral, 1, None, closed="left")], "int",
+              """Width of the code (the bottleneck): the number of output features
+              of ``transform``.""", positional=True),
+        HIDDEN_LAYER_SIZES.replace(
+            default=(128, 64), positional=True,
+            doc="""Encoder widths, input side first; the decoder mirrors them. ``()``
+            gives a linear autoencoder."""),
+        ACTIVATION.replace(
+            positional=True,
+            doc="Hidden-layer activation. The code and the reconstruction are linear."),
+        DROPOUT,
+        Param("noise", 0.0, [Interval(Real, 0, None, closed="left")], "float",
+              """Standard deviation of the Gaussian noise added to the input during
+              training (a denoising autoencoder); 0 adds none."""),
+        Param("variational", False, ["boolean"], "bool", "Train a variational autoencoder."),
+    )
 
     def _build_module(self, X, n_outputs):
         return AutoEncoderNet(
@@ -212,8 +122,6 @@ class AutoEncoder(ClassNamePrefixFeaturesOutMixin, ReconstructionTask, BaseNeura
     def _n_features_out(self):
         # Raises AttributeError (so: not fitted) before fit.
         return self.module_.n_components
-
-    predict = available_if(_no_predict)(BaseNeuralNet.predict)
 
     def transform(self, X):
         """Encode ``X``: the code, or the posterior mean when variational.

@@ -1,19 +1,27 @@
 """Convolutional networks for signals (1-D), images (2-D) and volumes (3-D)."""
 
 import math
-from numbers import Integral, Real
+from numbers import Integral
 
 import numpy as np
 from sklearn.utils import check_array
 from sklearn.utils.validation import validate_data
 
-from ._base import BaseNeuralNet, init_with_defaults
+from ._base import BaseNeuralNet
 from ._data import check_tabular, fast_path, to_tensor
-from ._docs import fill_doc
+from ._params import (
+    ACTIVATION,
+    BATCH_NORM,
+    DROPOUT,
+    HIDDEN_LAYER_SIZES,
+    WEIGHT_INIT,
+    Param,
+    declare_parameters,
+)
 from ._sklearn import Interval, StrOptions
 from ._tasks import ClassifierTask, RegressorTask
-from .mlp import check_hidden_layer_sizes
-from .modules import ACTIVATIONS, WEIGHT_INITS, ConvNet
+from ._validation import check_hidden_layer_sizes, positive_ints
+from .modules import ConvNet
 
 #: Parameter recipes for well-known architectures, by name. Each is a dict of
 #: constructor parameters; ``ConvClassifier.from_recipe(name, **overrides)``
@@ -40,127 +48,60 @@ RECIPES = {
 }
 
 
-def _positive_ints(value, name):
-    values = np.atleast_1d(value).tolist()
-    if not values or any(not isinstance(v, Integral) or isinstance(v, bool) or v < 1
-                         for v in values):
-        raise ValueError(f"{name} must be a positive int or a non-empty sequence of "
-                         f"positive ints, got {value!r}.")
-    return values
-
-
 class _BaseConv(BaseNeuralNet):
     """The convolutional family: its parameters, input shapes and network."""
 
-    _parameter_constraints = {
-        **BaseNeuralNet._parameter_constraints,
-        "filters": ["array-like", Interval(Integral, 1, None, closed="left")],
-        "kernel_size": ["array-like", Interval(Integral, 1, None, closed="left")],
-        "strides": ["array-like", Interval(Integral, 1, None, closed="left")],
-        "padding": [StrOptions({"same", "valid"})],
-        "pooling": [StrOptions({"max", "avg"}), None],
-        "pool_size": ["array-like", Interval(Integral, 1, None, closed="left")],
-        "global_pooling": [StrOptions({"max", "avg"}), None],
-        "residual": ["boolean", Interval(Integral, 1, None, closed="left")],
-        "hidden_layer_sizes": ["array-like", Interval(Integral, 1, None, closed="left")],
-        "activation": [StrOptions(set(ACTIVATIONS))],
-        "dropout": [Interval(Real, 0, 1, closed="left")],
-        "batch_norm": ["boolean"],
-        "weight_init": [StrOptions(set(WEIGHT_INITS))],
-        "input_shape": ["array-like", None],
-        "channels_last": ["boolean"],
-    }
-
-    def __init__(
-        self,
-        filters=(32, 64),
-        kernel_size=3,
-        *,
-        strides=1,
-        padding="same",
-        pooling="max",
-        pool_size=2,
-        global_pooling=None,
-        residual=False,
-        hidden_layer_sizes=(128,),
-        activation="relu",
-        input_shape=None,
-        channels_last=False,
-        solver="adam",
-        alpha=0.0001,
-        batch_size="auto",
-        learning_rate="constant",
-        learning_rate_init=0.001,
-        power_t=0.5,
-        max_iter=200,
-        shuffle=True,
-        random_state=None,
-        tol=1e-4,
-        verbose=False,
-        warm_start=False,
-        momentum=0.9,
-        nesterovs_momentum=True,
-        early_stopping=False,
-        validation_fraction=0.1,
-        beta_1=0.9,
-        beta_2=0.999,
-        epsilon=1e-8,
-        n_iter_no_change=10,
-        max_fun=15000,
-        loss="log_loss",
-        dropout=0.0,
-        batch_norm=False,
-        weight_init="auto",
-        device="auto",
-        precision="float32",
-        compile=False,
-        class_weight=None,
-        max_grad_norm=None,
-        callbacks=None,
-    ):
-        self.filters = filters
-        self.kernel_size = kernel_size
-        self.strides = strides
-        self.padding = padding
-        self.pooling = pooling
-        self.pool_size = pool_size
-        self.global_pooling = global_pooling
-        self.residual = residual
-        self.hidden_layer_sizes = hidden_layer_sizes
-        self.activation = activation
-        self.input_shape = input_shape
-        self.channels_last = channels_last
-        self.solver = solver
-        self.alpha = alpha
-        self.batch_size = batch_size
-        self.learning_rate = learning_rate
-        self.learning_rate_init = learning_rate_init
-        self.power_t = power_t
-        self.max_iter = max_iter
-        self.shuffle = shuffle
-        self.random_state = random_state
-        self.tol = tol
-        self.verbose = verbose
-        self.warm_start = warm_start
-        self.momentum = momentum
-        self.nesterovs_momentum = nesterovs_momentum
-        self.early_stopping = early_stopping
-        self.validation_fraction = validation_fraction
-        self.beta_1 = beta_1
-        self.beta_2 = beta_2
-        self.epsilon = epsilon
-        self.n_iter_no_change = n_iter_no_change
-        self.max_fun = max_fun
-        self.loss = loss
-        self.dropout = dropout
-        self.batch_norm = batch_norm
-        self.weight_init = weight_init
-        self.device = device
-        self.precision = precision
-        self.compile = compile
-        self.class_weight = class_weight
-        self.max_grad_norm = max_grad_norm
-        self.callbacks = callbacks
+    _params = (
+        Param("filters", (32, 64), ["array-like", Interval(Integral, 1, None, closed="left")], "array-like of int",
+              "Output channels of each conv layer; one conv layer each.", positional=True),
+        Param("kernel_size", 3, ["array-like", Interval(Integral, 1, None, closed="left")], "int or array-like of int",
+              """Kernel size along every spatial axis, for all conv layers or one per
+              conv layer.""", positional=True),
+        Param("strides", 1, ["array-like", Interval(Integral, 1, None, closed="left")], "int or array-like of int",
+              "Stride, for all conv layers or one per conv layer."),
+        Param("padding", "same", [StrOptions({"same", "valid"})], "{'same', 'valid'}",
+              """'same' zero-pads so that a layer's output has ``ceil(size / stride)``
+              positions; 'valid' does not pad. Pooling follows it: with 'same' the
+              partial window at the edge is pooled too, with 'valid' it is dropped."""),
+        Param("pooling", "max", [StrOptions({"max", "avg"}), None], "{'max', 'avg'} or None",
+              "Pooling after each conv layer (after each block with ``residual``)."),
+        Param("pool_size", 2, ["array-like", Interval(Integral, 1, None, closed="left")], "int or array-like of int",
+              "Pooling window and stride, for all conv layers or one per conv layer."),
+        Param("global_pooling", None, [StrOptions({"max", "avg"}), None],
+              "{'avg', 'max'} or None",
+              """Pool each feature map to one value before the head (FCN / ResNet
+              style), so the network's size does not depend on the input length.
+              None flattens the feature maps into the head."""),
+        Param("residual", False, ["boolean", Interval(Integral, 1, None, closed="left")],
+              "bool or int",
+              """Skip connections. An int ``k`` groups the conv layers into blocks of
+              ``k`` (the last block takes the rest), adds each block's input to its
+              output (through a 1x1 convolution where the shapes differ) and pools
+              after each block; True is 2, the basic ResNet block. Needs
+              ``padding='same'``."""),
+        HIDDEN_LAYER_SIZES.replace(
+            default=(128,), doc="Width of each dense hidden layer of the head; () for none."),
+        ACTIVATION.replace(doc="Activation of the conv and dense hidden layers."),
+        Param("input_shape", None, ["array-like", None], "tuple of int or None",
+              """Shape of one sample, ``(C, L)``, ``(C, H, W)`` or ``(C, D, H, W)``
+              (channels last with ``channels_last``). Rows of X are reshaped to it,
+              so flat rows (after a scaler in a Pipeline) and images without a
+              channel axis, ``(n, H, W)`` with ``input_shape=(1, H, W)``, work. None
+              takes the shape from X: 2-D X is one-channel signals
+              ``(n, 1, n_features)``, 3-D X ``(n, C, L)`` signals, 4-D X images,
+              5-D X volumes."""),
+        Param("channels_last", False, ["boolean"], "bool",
+              """Read X (and ``input_shape``) with the channel axis last,
+              ``(n, ..., C)``, as Keras and image libraries store it."""),
+        DROPOUT.replace(doc="""Dropout probability after each conv layer's pooling and each
+            dense hidden activation."""),
+        BATCH_NORM.replace(doc="Batch normalisation before each activation."),
+        WEIGHT_INIT.replace(doc="""Initialisation of weights. 'auto' gives conv kernels He-uniform
+            (rectifier activations) or Glorot-uniform (others) weights and zero
+            biases, and the dense layers scikit-learn's initialisation; with
+            'selu' it is LeCun normal throughout. A named scheme applies to every
+            layer, biases start at 0."""),
+    )
 
     # -- recipes -----------------------------------------------------------
     @classmethod
@@ -240,7 +181,7 @@ class _BaseConv(BaseNeuralNet):
     def _layout(self, X):
         """The shape of one sample, in the user's layout, at fit."""
         if self.input_shape is not None:
-            shape = tuple(_positive_ints(self.input_shape, "input_shape"))
+            shape = tuple(positive_ints(self.input_shape, "input_shape"))
             if not 2 <= len(shape) <= 4:
                 raise ValueError(
                     "input_shape must hold the channel axis and 1 to 3 spatial axes, e.g. "
@@ -263,9 +204,9 @@ class _BaseConv(BaseNeuralNet):
         return X.shape[1:]
 
     def _build_module(self, X, n_outputs):
-        filters = _positive_ints(self.filters, "filters")
+        filters = positive_ints(self.filters, "filters")
         per_layer = {name: int(value) if isinstance(value, Integral) else
-                     tuple(_positive_ints(value, name)) for name, value in
+                     tuple(positive_ints(value, name)) for name, value in
                      [("kernel_size", self.kernel_size), ("strides", self.strides),
                       ("pool_size", self.pool_size)]}
         # A network that does not fit the sample shape is a ValueError naming the layer.
@@ -294,76 +235,6 @@ class _BaseConv(BaseNeuralNet):
         return tags
 
 
-_CONV_PARAMETERS = """\
-filters : array-like of int, default=(32, 64)
-        Output channels of each conv layer; one conv layer each.
-
-    kernel_size : int or array-like of int, default=3
-        Kernel size along every spatial axis, for all conv layers or one per
-        conv layer.
-
-    strides : int or array-like of int, default=1
-        Stride, for all conv layers or one per conv layer.
-
-    padding : {'same', 'valid'}, default='same'
-        'same' zero-pads so that a layer's output has ``ceil(size / stride)``
-        positions; 'valid' does not pad. Pooling follows it: with 'same' the
-        partial window at the edge is pooled too, with 'valid' it is dropped.
-
-    pooling : {'max', 'avg'} or None, default='max'
-        Pooling after each conv layer (after each block with ``residual``).
-
-    pool_size : int or array-like of int, default=2
-        Pooling window and stride, for all conv layers or one per conv layer.
-
-    global_pooling : {'avg', 'max'} or None, default=None
-        Pool each feature map to one value before the head (FCN / ResNet
-        style), so the network's size does not depend on the input length.
-        None flattens the feature maps into the head.
-
-    residual : bool or int, default=False
-        Skip connections. An int ``k`` groups the conv layers into blocks of
-        ``k`` (the last block takes the rest), adds each block's input to its
-        output (through a 1x1 convolution where the shapes differ) and pools
-        after each block; True is 2, the basic ResNet block. Needs
-        ``padding='same'``.
-
-    hidden_layer_sizes : array-like of int, default=(128,)
-        Width of each dense hidden layer of the head; () for none.
-
-    activation : {'identity', 'logistic', 'tanh', 'relu', 'leaky_relu', \
-'elu', 'selu', 'gelu'}, default='relu'
-        Activation of the conv and dense hidden layers.
-
-    input_shape : tuple of int or None, default=None
-        Shape of one sample, ``(C, L)``, ``(C, H, W)`` or ``(C, D, H, W)``
-        (channels last with ``channels_last``). Rows of X are reshaped to it,
-        so flat rows (after a scaler in a Pipeline) and images without a
-        channel axis, ``(n, H, W)`` with ``input_shape=(1, H, W)``, work. None
-        takes the shape from X: 2-D X is one-channel signals
-        ``(n, 1, n_features)``, 3-D X ``(n, C, L)`` signals, 4-D X images,
-        5-D X volumes.
-
-    channels_last : bool, default=False
-        Read X (and ``input_shape``) with the channel axis last,
-        ``(n, ..., C)``, as Keras and image libraries store it."""
-
-_CONV_LAYERS = """\
-dropout : float, default=0.0
-        Dropout probability after each conv layer's pooling and each dense
-        hidden activation.
-
-    batch_norm : bool, default=False
-        Batch normalisation before each activation.
-
-    weight_init : {'auto', 'glorot_uniform', 'glorot_normal', 'he_uniform', \
-'he_normal', 'uniform', 'normal', 'orthogonal'}, default='auto'
-        Initialisation of weights. 'auto' gives conv kernels He-uniform
-        (rectifier activations) or Glorot-uniform (others) weights and zero
-        biases, and the dense layers scikit-learn's initialisation; with
-        'selu' it is LeCun normal throughout. A named scheme applies to every
-        layer, biases start at 0."""
-
 _CONV_ATTRIBUTES = """\
 input_shape_ : tuple of int
         Shape of one sample as the network sees it, channels first."""
@@ -379,20 +250,10 @@ _CONV_NOTES = """Recipes: ``from_recipe(name, **params)`` with a name of
     without one, the flattened (or globally pooled) conv features."""
 
 
-_CONV_FRAGMENTS = {
-    "conv_parameters": _CONV_PARAMETERS,
-    "conv_layers": _CONV_LAYERS,
-    "conv_attributes": _CONV_ATTRIBUTES,
-    "conv_notes": _CONV_NOTES,
-}
+_CONV_FRAGMENTS = {"conv_attributes": _CONV_ATTRIBUTES, "conv_notes": _CONV_NOTES}
 
 
-def _fill_conv_doc(obj):
-    """Fill the family's own ``${fragment}`` placeholders and the shared ones."""
-    return fill_doc(obj, _CONV_FRAGMENTS)
-
-
-@_fill_conv_doc
+@declare_parameters(fragments=_CONV_FRAGMENTS)
 class ConvClassifier(ClassifierTask, _BaseConv):
     """Convolutional neural network classifier, trained with PyTorch.
 
@@ -403,13 +264,7 @@ class ConvClassifier(ClassifierTask, _BaseConv):
 
     Parameters
     ----------
-    ${conv_parameters}
-
-    ${training_parameters}
-
-    ${classifier_parameters}
-
-    ${conv_layers}
+    ${parameters}
 
     Attributes
     ----------
@@ -441,12 +296,8 @@ class ConvClassifier(ClassifierTask, _BaseConv):
     (3, 128)
     """
 
-    _parameter_constraints = {**_BaseConv._parameter_constraints,
-                              **ClassifierTask._task_parameter_constraints}
-    __init__ = init_with_defaults(_BaseConv.__init__, loss=ClassifierTask._default_loss)
 
-
-@_fill_conv_doc
+@declare_parameters(fragments=_CONV_FRAGMENTS)
 class ConvRegressor(RegressorTask, _BaseConv):
     """Convolutional neural network regressor, trained with PyTorch.
 
@@ -455,13 +306,7 @@ class ConvRegressor(RegressorTask, _BaseConv):
 
     Parameters
     ----------
-    ${conv_parameters}
-
-    ${training_parameters}
-
-    ${regressor_parameters}
-
-    ${conv_layers}
+    ${parameters}
 
     Attributes
     ----------
@@ -493,7 +338,3 @@ class ConvRegressor(RegressorTask, _BaseConv):
     >>> model.summary()["layer"].tolist()[:3]
     ['features.0.0.0', 'features.0.0.1', 'features.0.1']
     """
-
-    _parameter_constraints = {**_BaseConv._parameter_constraints,
-                              **RegressorTask._task_parameter_constraints}
-    __init__ = init_with_defaults(_BaseConv.__init__, loss=RegressorTask._default_loss)

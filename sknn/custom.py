@@ -9,9 +9,9 @@ import torch
 from sklearn.utils.validation import check_array, check_consistent_length, validate_data
 from torch import nn
 
-from ._base import BaseNeuralNet, init_with_defaults
+from ._base import BaseNeuralNet
 from ._data import call_module, n_samples, take, to_tensor
-from ._docs import fill_doc
+from ._params import Param, declare_parameters
 from ._tasks import ClassifierTask, RegressorTask
 from .modules import MLP
 
@@ -20,112 +20,37 @@ _PREFIX = "module__"
 # Arguments the estimator fills in from the data, when the module takes them.
 _DATA_ARGUMENTS = ("n_features", "n_outputs")
 
-_MODULE_PARAMETERS = """\
-module : type or callable, default=sknn.modules.MLP
-        A ``torch.nn.Module`` subclass, or a function that returns a module.
-        It is called anew at every (non warm-started) fit as
-        ``module(**module_params)``, plus ``n_features=...`` and
-        ``n_outputs=...`` when its signature names them:
-
-        - ``n_features``: ``X.shape[1]`` (the channels of an n-D array), or
-          for a dict input the dict ``{key: X[key].shape[1]}`` (1 for 1-D
-          entries);
-        - ``n_outputs``: the width its output must have: 1 for a binary
-          classifier (one logit), the number of classes for a multiclass one,
-          the number of labels for a multilabel one, the number of targets
-          for a regressor.
-
-        ``forward`` receives a batch of ``X`` (one tensor, or the entries of
-        a dict as keyword arguments) and returns a tensor of shape
-        ``(batch, n_outputs)``: logits for a classifier (no softmax/sigmoid),
-        values for a regressor (the log of the mean for ``loss='poisson'``).
-        The default, :class:`sknn.modules.MLP`, is a dense network with one
-        hidden layer of 100 units (``module__hidden_layer_sizes`` and its
-        other arguments are parameters).
-
-    module_params : dict or None, default=None
-        Keyword arguments of ``module``. Each is also the estimator parameter
-        ``module__<name>`` (``get_params``, ``set_params``, ``GridSearchCV``);
-        ``set_params`` makes a new dict and never changes the one passed."""
-
-
-def _fill_doc(obj):
-    return fill_doc(obj, {"module_parameters": _MODULE_PARAMETERS})
-
-
 class _BaseModuleNet(BaseNeuralNet):
     """The user-module family: its parameters, its input and its module."""
 
-    _parameter_constraints = {
-        **BaseNeuralNet._parameter_constraints,
-        "module": [callable],
-        "module_params": [dict, None],
-    }
+    _params = (
+        Param("module", MLP, [callable], "type or callable",
+              """A ``torch.nn.Module`` subclass, or a function that returns a module.
+              It is called anew at every (non warm-started) fit as
+              ``module(**module_params)``, plus ``n_features=...`` and
+              ``n_outputs=...`` when its signature names them:
 
-    def __init__(
-        self,
-        module=MLP,
-        *,
-        module_params=None,
-        solver="adam",
-        alpha=0.0001,
-        batch_size="auto",
-        learning_rate="constant",
-        learning_rate_init=0.001,
-        power_t=0.5,
-        max_iter=200,
-        shuffle=True,
-        random_state=None,
-        tol=1e-4,
-        verbose=False,
-        warm_start=False,
-        momentum=0.9,
-        nesterovs_momentum=True,
-        early_stopping=False,
-        validation_fraction=0.1,
-        beta_1=0.9,
-        beta_2=0.999,
-        epsilon=1e-8,
-        n_iter_no_change=10,
-        max_fun=15000,
-        loss="log_loss",
-        device="auto",
-        precision="float32",
-        compile=False,
-        class_weight=None,
-        max_grad_norm=None,
-        callbacks=None,
-    ):
-        self.module = module
-        self.module_params = module_params
-        self.solver = solver
-        self.alpha = alpha
-        self.batch_size = batch_size
-        self.learning_rate = learning_rate
-        self.learning_rate_init = learning_rate_init
-        self.power_t = power_t
-        self.max_iter = max_iter
-        self.shuffle = shuffle
-        self.random_state = random_state
-        self.tol = tol
-        self.verbose = verbose
-        self.warm_start = warm_start
-        self.momentum = momentum
-        self.nesterovs_momentum = nesterovs_momentum
-        self.early_stopping = early_stopping
-        self.validation_fraction = validation_fraction
-        self.beta_1 = beta_1
-        self.beta_2 = beta_2
-        self.epsilon = epsilon
-        self.n_iter_no_change = n_iter_no_change
-        self.max_fun = max_fun
-        self.loss = loss
-        self.device = device
-        self.precision = precision
-        self.compile = compile
-        self.class_weight = class_weight
-        self.max_grad_norm = max_grad_norm
-        self.callbacks = callbacks
+              - ``n_features``: ``X.shape[1]`` (the channels of an n-D array), or
+                for a dict input the dict ``{key: X[key].shape[1]}`` (1 for 1-D
+                entries);
+              - ``n_outputs``: the width its output must have: 1 for a binary
+                classifier (one logit), the number of classes for a multiclass one,
+                the number of labels for a multilabel one, the number of targets
+                for a regressor.
+
+              ``forward`` receives a batch of ``X`` (one tensor, or the entries of
+              a dict as keyword arguments) and returns a tensor of shape
+              ``(batch, n_outputs)``: logits for a classifier (no softmax/sigmoid),
+              values for a regressor (the log of the mean for ``loss='poisson'``).
+              The default, :class:`sknn.modules.MLP`, is a dense network with one
+              hidden layer of 100 units (``module__hidden_layer_sizes`` and its
+              other arguments are parameters).""",
+              positional=True, default_doc="sknn.modules.MLP"),
+        Param("module_params", None, [dict, None], "dict or None",
+              """Keyword arguments of ``module``. Each is also the estimator parameter
+              ``module__<name>`` (``get_params``, ``set_params``, ``GridSearchCV``);
+              ``set_params`` makes a new dict and never changes the one passed."""),
+    )
 
     # -- module__<name> parameters ------------------------------------------
     def get_params(self, deep=True):
@@ -307,7 +232,7 @@ def _name(module):
     return getattr(module, "__qualname__", None) or type(module).__name__
 
 
-@_fill_doc
+@declare_parameters
 class NeuralNetClassifier(ClassifierTask, _BaseModuleNet):
     """Classifier around your own ``torch.nn.Module``.
 
@@ -320,11 +245,7 @@ class NeuralNetClassifier(ClassifierTask, _BaseModuleNet):
 
     Parameters
     ----------
-    ${module_parameters}
-
-    ${training_parameters}
-
-    ${classifier_parameters}
+    ${parameters}
 
     Attributes
     ----------
@@ -374,12 +295,8 @@ class NeuralNetClassifier(ClassifierTask, _BaseModuleNet):
     {'hidden': 8}
     """
 
-    _parameter_constraints = {**_BaseModuleNet._parameter_constraints,
-                              **ClassifierTask._task_parameter_constraints}
-    __init__ = init_with_defaults(_BaseModuleNet.__init__, loss=ClassifierTask._default_loss)
 
-
-@_fill_doc
+@declare_parameters
 class NeuralNetRegressor(RegressorTask, _BaseModuleNet):
     """Regressor around your own ``torch.nn.Module``.
 
@@ -389,11 +306,7 @@ class NeuralNetRegressor(RegressorTask, _BaseModuleNet):
 
     Parameters
     ----------
-    ${module_parameters}
-
-    ${training_parameters}
-
-    ${regressor_parameters}
+    ${parameters}
 
     Attributes
     ----------
@@ -418,7 +331,3 @@ class NeuralNetRegressor(RegressorTask, _BaseModuleNet):
     >>> reg.predict(X[:4]).shape, reg.score(X, Y) > 0.99
     ((4, 2), True)
     """
-
-    _parameter_constraints = {**_BaseModuleNet._parameter_constraints,
-                              **RegressorTask._task_parameter_constraints}
-    __init__ = init_with_defaults(_BaseModuleNet.__init__, loss=RegressorTask._default_loss)

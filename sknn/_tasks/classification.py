@@ -1,44 +1,17 @@
-"""What makes an estimator a classifier or a regressor.
-
-A task mixin sits left of the family base in every concrete estimator and
-supplies the target hooks the base template calls: target validation and
-encoding (:meth:`_encode_target`), the criterion, the output activation, the
-validation score computed on the device, decoding of network outputs into
-predictions, and the task's tags and parameter constraints. The base never
-asks which task it is.
-"""
-
-import warnings
+"""Classification: labels of any type in and out, probabilities, class weights."""
 
 import numpy as np
 import torch
-from sklearn.base import ClassifierMixin, RegressorMixin, TransformerMixin
-from sklearn.exceptions import DataConversionWarning
+from sklearn.base import ClassifierMixin
 from sklearn.utils.class_weight import compute_sample_weight
 from sklearn.utils.multiclass import check_classification_targets, type_of_target
 
-from ._base import partial_fit_available
-from ._data import to_tensor, weighted_mean
-from ._sklearn import StrOptions, _check_y, _fit_context
-from .modules import (
-    HalfSquaredError,
-    PoissonDeviance,
-    ReconstructionLoss,
-    SigmoidCrossEntropy,
-    SoftmaxCrossEntropy,
-)
-
-
-def _ravel_column(y):
-    if y.ndim == 2 and y.shape[1] == 1:
-        warnings.warn(
-            "A column-vector y was passed when a 1d array was expected. Please change "
-            "the shape of y to (n_samples,), for example using ravel().",
-            DataConversionWarning,
-            stacklevel=4,
-        )
-        return y.ravel()
-    return y
+from .._base import partial_fit_available
+from .._data import to_tensor, weighted_mean
+from .._params import Param
+from .._sklearn import StrOptions, _check_y, _fit_context
+from .._validation import ravel_column
+from ..modules import SigmoidCrossEntropy, SoftmaxCrossEntropy
 
 
 class ClassifierTask(ClassifierMixin):
@@ -49,11 +22,12 @@ class ClassifierTask(ClassifierMixin):
     output per label.
     """
 
-    _task_parameter_constraints = {
-        "loss": [StrOptions({"log_loss"})],
-        "class_weight": [StrOptions({"balanced"}), dict, None],
-    }
-    _default_loss = "log_loss"
+    _params = (
+        Param("class_weight", None, [StrOptions({"balanced"}), dict, None],
+              "dict, 'balanced' or None",
+              """Weights of the classes, multiplied into ``sample_weight``. 'balanced'
+              weighs classes inversely to their frequency."""),
+    )
 
     def _encode_target(self, y, *, reset, incremental=False, classes=None):
         """Validate ``y``; on ``reset`` learn ``classes_``; return the target tensor.
@@ -61,7 +35,7 @@ class ClassifierTask(ClassifierMixin):
         Later ``partial_fit`` calls accept any subset of ``classes_``; a warm
         started ``fit`` needs exactly the classes of the previous fit.
         """
-        y = _ravel_column(_check_y(y, multi_output=True, estimator=self))
+        y = ravel_column(_check_y(y, multi_output=True, estimator=self))
         check_classification_targets(y)
         multilabel = type_of_target(y) == "multilabel-indicator"
         if reset:
@@ -183,6 +157,22 @@ class ClassifierTask(ClassifierMixin):
             return codes
         return self.classes_[codes.ravel()]
 
+    def predict(self, X):
+        """Predict class labels.
+
+        Parameters
+        ----------
+        X : array-like of shape (n_samples, ...)
+            The input.
+
+        Returns
+        -------
+        ndarray of shape (n_samples,) or (n_samples, n_labels)
+            Class labels, in the type of the training labels (for multilabel
+            targets, a 0/1 indicator matrix).
+        """
+        return self._decode_output(self._forward(X), X)
+
     def predict_proba(self, X):
         """Probability of each class.
 
@@ -227,165 +217,4 @@ class ClassifierTask(ClassifierMixin):
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()
         tags.classifier_tags.multi_label = True
-        return tags
-
-
-class RegressorTask(RegressorMixin):
-    """Regression: one or several continuous outputs, squared error or Poisson."""
-
-    _task_parameter_constraints = {
-        "loss": [StrOptions({"squared_error", "poisson"})],
-        "class_weight": [None],
-    }
-    _default_loss = "squared_error"
-
-    def _encode_target(self, y, *, reset, incremental=False, classes=None):
-        y = _ravel_column(_check_y(y, multi_output=True, y_numeric=True, estimator=self))
-        if self.loss == "poisson" and np.any(y < 0):
-            raise ValueError(
-                "Some value(s) of y are negative which is not allowed for Poisson regression."
-            )
-        width = 1 if y.ndim == 1 else y.shape[1]
-        if reset:
-            self.n_outputs_ = width
-            self._y_ndim = y.ndim
-            self.out_activation_ = "exp" if self.loss == "poisson" else "identity"
-        elif width != self.n_outputs_:
-            raise ValueError(f"y has {width} outputs, but {type(self).__name__} was fitted "
-                             f"with {self.n_outputs_}.")
-        return to_tensor(y.reshape(len(y), -1), torch.float32)
-
-    @partial_fit_available
-    @_fit_context(prefer_skip_nested_validation=True)
-    def partial_fit(self, X, y, sample_weight=None):
-        """Train for one epoch on ``X`` and ``y``, keeping the weights.
-
-        Parameters
-        ----------
-        X : array-like of shape (n_samples, ...)
-            Training input.
-        y : array-like of shape (n_samples,) or (n_samples, n_outputs)
-            Targets.
-        sample_weight : array-like of shape (n_samples,), default=None
-            Weights of the samples in the loss.
-
-        Returns
-        -------
-        self : object
-            The updated estimator.
-        """
-        return self._partial_fit(X, y, sample_weight)
-
-    def _target_weights(self, y):
-        return None
-
-    def _stratify(self, y):
-        return None
-
-    def _make_criterion(self):
-        return PoissonDeviance() if self.loss == "poisson" else HalfSquaredError()
-
-    def _prediction(self, output):
-        return output.exp() if self.loss == "poisson" else output
-
-    def _score_output(self, output, target, sample_weight):
-        """R^2 averaged over outputs, on the device."""
-        prediction = self._prediction(output)
-        weight = torch.ones_like(target[:, :1]) if sample_weight is None else \
-            sample_weight.reshape(-1, 1)
-        mean = (target * weight).sum(0) / weight.sum()
-        residual = ((target - prediction) ** 2 * weight).sum(0)
-        total = ((target - mean) ** 2 * weight).sum(0)
-        r2 = torch.where(total > 0, 1 - residual / total.clamp_min(1e-12),
-                         (residual == 0).to(target.dtype))
-        return r2.mean()
-
-    def _decode_output(self, output, X):
-        prediction = self._as_output(self._prediction(output), X)
-        return prediction.ravel() if self._y_ndim == 1 else prediction
-
-    def __sklearn_tags__(self):
-        tags = super().__sklearn_tags__()
-        tags.target_tags.multi_output = True
-        tags.target_tags.positive_only = self.loss == "poisson"
-        return tags
-
-
-class ReconstructionTask(TransformerMixin):
-    """Reconstruction: the input is the target (autoencoders).
-
-    ``fit(X)`` needs no ``y`` (one passed is ignored). The network's output
-    is compared with its own input by :class:`sknn.modules.ReconstructionLoss`;
-    the validation score (``early_stopping``) is the negative mean squared
-    reconstruction error.
-    """
-
-    def _encode_target(self, y, *, reset, incremental=False, classes=None):
-        """Ignore ``y``; return None, so that the base trains on ``y = X``."""
-        if reset:
-            self.n_outputs_ = self.n_features_in_
-            self.out_activation_ = "identity"
-        return None
-
-    @_fit_context(prefer_skip_nested_validation=True)
-    def fit(self, X, y=None, sample_weight=None):
-        """Train the network to reconstruct ``X``.
-
-        Parameters
-        ----------
-        X : array-like of shape (n_samples, n_features)
-            Training data: numpy arrays, pandas DataFrames or scipy sparse
-            matrices.
-        y : None
-            Ignored.
-        sample_weight : array-like of shape (n_samples,), default=None
-            Weights of the samples in the loss.
-
-        Returns
-        -------
-        self : object
-            The fitted estimator.
-        """
-        return self._fit(X, None, sample_weight, incremental=False)
-
-    @partial_fit_available
-    @_fit_context(prefer_skip_nested_validation=True)
-    def partial_fit(self, X, y=None, sample_weight=None):
-        """Train for one epoch on ``X``, keeping the weights.
-
-        Parameters
-        ----------
-        X : array-like of shape (n_samples, n_features)
-            Training data.
-        y : None
-            Ignored.
-        sample_weight : array-like of shape (n_samples,), default=None
-            Weights of the samples in the loss.
-
-        Returns
-        -------
-        self : object
-            The updated estimator.
-        """
-        return self._partial_fit(X, None, sample_weight)
-
-    def _target_weights(self, y):
-        return None
-
-    def _stratify(self, y):
-        return None
-
-    def _make_criterion(self):
-        return ReconstructionLoss()
-
-    def _score_output(self, output, target, sample_weight):
-        """Negative mean squared reconstruction error, on the device."""
-        reconstruction = output if isinstance(output, torch.Tensor) else output[0]
-        error = (reconstruction - target).pow(2).flatten(1).mean(1)
-        return -weighted_mean(error, sample_weight)
-
-    def __sklearn_tags__(self):
-        tags = super().__sklearn_tags__()
-        tags.target_tags.required = False
-        tags.transformer_tags.preserves_dtype = ["float64", "float32"]
         return tags
