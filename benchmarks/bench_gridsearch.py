@@ -58,7 +58,7 @@ def main(rounds=5):
             "scikit-learn": MLPClassifier(max_iter=epochs, tol=0.0, random_state=0),
         }
 
-        def search(estimator, n_jobs, refit=True):
+        def search(estimator, n_jobs, refit=True, grid=grid):
             pipe = make_pipeline(StandardScaler(), estimator)
             return lambda: GridSearchCV(pipe, grid, cv=3, n_jobs=n_jobs, refit=refit).fit(X, y)
 

@@ -21,11 +21,11 @@ from sklearn.utils import check_random_state
 from sklearn.utils.metaestimators import available_if
 from sklearn.utils.validation import check_is_fitted
 
+from ._callbacks import Convergence, LearningRateSchedule, ProgressLog
 from ._data import check_tabular, fast_path, n_samples, take, to_device, to_tensor
 from ._device import random_stream, resolve_device
 from ._params import TRAINING
 from ._sklearn import _check_sample_weight, _fit_context
-from ._callbacks import Convergence, LearningRateSchedule, ProgressLog
 from ._training import SknnNet, make_optimizer_kwargs
 
 # Rows per forward pass at prediction time.
@@ -144,12 +144,13 @@ class BaseNeuralNet(BaseEstimator):
         if not incremental and not self.net_.converged_:
             if self.solver == "lbfgs":
                 warnings.warn(f"L-BFGS did not converge: {self.net_.stop_message_}",
-                              ConvergenceWarning)
+                              ConvergenceWarning, stacklevel=4)
             elif self.n_iter_ == self.max_iter:
                 warnings.warn(
                     f"Stochastic Optimizer: Maximum iterations ({self.max_iter}) reached and "
                     "the optimization hasn't converged yet.",
                     ConvergenceWarning,
+                    stacklevel=4,
                 )
         return self
 
@@ -168,7 +169,7 @@ class BaseNeuralNet(BaseEstimator):
             return min(200, n)
         if self.batch_size > n:
             warnings.warn("Got `batch_size` less than 1 or larger than sample size. "
-                          "It is going to be clipped")
+                          "It is going to be clipped", stacklevel=5)
         return min(self.batch_size, n)
 
     def _sample_weights(self, sample_weight, y, n):

@@ -109,7 +109,7 @@ def _make_init(cls, params):
         arguments += ["*", *(p.name for p in keyword)]
     body = "".join(f"{_INDENT}self.{p.name} = {p.name}\n" for p in params) or f"{_INDENT}pass\n"
     namespace = {}
-    exec(f"def __init__({', '.join(arguments)}):\n{body}", {}, namespace)  # noqa: S102
+    exec(f"def __init__({', '.join(arguments)}):\n{body}", {}, namespace)
     init = namespace["__init__"]
     init.__defaults__ = tuple(p.default for p in positional) or None
     init.__kwdefaults__ = {p.name: p.default for p in keyword} or None

@@ -47,17 +47,20 @@ RECIPES = {
                    batch_norm=True, hidden_layer_sizes=(), activation="relu"),
 }
 
+# The constraint of parameters given for all conv layers or one per conv layer.
+_PER_LAYER = ["array-like", Interval(Integral, 1, None, closed="left")]
+
 
 class _BaseConv(BaseNeuralNet):
     """The convolutional family: its parameters, input shapes and network."""
 
     _params = (
-        Param("filters", (32, 64), ["array-like", Interval(Integral, 1, None, closed="left")], "array-like of int",
+        Param("filters", (32, 64), _PER_LAYER, "array-like of int",
               "Output channels of each conv layer; one conv layer each.", positional=True),
-        Param("kernel_size", 3, ["array-like", Interval(Integral, 1, None, closed="left")], "int or array-like of int",
+        Param("kernel_size", 3, _PER_LAYER, "int or array-like of int",
               """Kernel size along every spatial axis, for all conv layers or one per
               conv layer.""", positional=True),
-        Param("strides", 1, ["array-like", Interval(Integral, 1, None, closed="left")], "int or array-like of int",
+        Param("strides", 1, _PER_LAYER, "int or array-like of int",
               "Stride, for all conv layers or one per conv layer."),
         Param("padding", "same", [StrOptions({"same", "valid"})], "{'same', 'valid'}",
               """'same' zero-pads so that a layer's output has ``ceil(size / stride)``
@@ -65,7 +68,7 @@ class _BaseConv(BaseNeuralNet):
               partial window at the edge is pooled too, with 'valid' it is dropped."""),
         Param("pooling", "max", [StrOptions({"max", "avg"}), None], "{'max', 'avg'} or None",
               "Pooling after each conv layer (after each block with ``residual``)."),
-        Param("pool_size", 2, ["array-like", Interval(Integral, 1, None, closed="left")], "int or array-like of int",
+        Param("pool_size", 2, _PER_LAYER, "int or array-like of int",
               "Pooling window and stride, for all conv layers or one per conv layer."),
         Param("global_pooling", None, [StrOptions({"max", "avg"}), None],
               "{'avg', 'max'} or None",

@@ -52,8 +52,10 @@ class ClassifierTask(ClassifierMixin):
                 )
             self.classes_ = labels
             self._multilabel = multilabel
-            self.n_outputs_ = y.shape[1] if multilabel else (1 if len(labels) == 2 else len(labels))
-            self.out_activation_ = "softmax" if self.n_outputs_ > 1 and not multilabel else "logistic"
+            self.n_outputs_ = y.shape[1] if multilabel else \
+                (1 if len(labels) == 2 else len(labels))
+            multiclass = self.n_outputs_ > 1 and not multilabel
+            self.out_activation_ = "softmax" if multiclass else "logistic"
         elif multilabel != self._multilabel or (multilabel and y.shape[1] != len(self.classes_)):
             raise ValueError(
                 "The target type differs from the one seen in the first fit: "

@@ -23,7 +23,6 @@ class ReconstructionTask(TransformerMixin):
         if reset:
             self.n_outputs_ = self.n_features_in_
             self.out_activation_ = "identity"
-        return None
 
     @_fit_context(prefer_skip_nested_validation=True)
     def fit(self, X, y=None, sample_weight=None):
