@@ -1,7 +1,45 @@
+import warnings
+
 import numpy as np
 import pytest
 from sklearn.datasets import load_iris, make_regression
+from sklearn.exceptions import ConvergenceWarning
+from sklearn.model_selection import ParameterGrid
 from sklearn.preprocessing import StandardScaler
+from sklearn.utils.validation import check_is_fitted
+
+
+def fit_quietly(estimator, *args, **kwargs):
+    """``estimator.fit(*args, **kwargs)`` with ConvergenceWarning silenced.
+
+    The tests train for few epochs on purpose; import it with
+    ``from conftest import fit_quietly``.
+    """
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        return estimator.fit(*args, **kwargs)
+
+
+def assert_search_picked(search, expected):
+    """A fitted GridSearchCV really searched, and the candidate in ``expected`` won.
+
+    Every candidate of the grid has a finite mean test score, the best one is
+    the candidate whose parameters include ``expected`` (put a weaker
+    candidate first: a tie would then pick it and fail), and the refit
+    ``best_estimator_`` carries the best parameters and is fitted.
+    """
+    results = search.cv_results_
+    scores = np.asarray(results["mean_test_score"], dtype=float)
+    assert len(results["params"]) == len(ParameterGrid(search.param_grid)) == len(scores)
+    assert np.all(np.isfinite(scores)), scores
+    assert search.best_index_ == int(np.argmax(scores))
+    assert search.best_score_ == scores[search.best_index_]
+    assert search.best_params_ == results["params"][search.best_index_]
+    assert {key: search.best_params_[key] for key in expected} == expected, \
+        (results["params"], scores)
+    refit = search.best_estimator_.get_params()
+    assert {key: refit[key] for key in search.best_params_} == search.best_params_
+    check_is_fitted(search.best_estimator_)
 
 
 @pytest.fixture(scope="session")

@@ -1,14 +1,14 @@
 """ConvClassifier and ConvRegressor: input shapes, architectures, recipes, workflow."""
 
 import pickle
-import warnings
+import re
 
 import numpy as np
 import pytest
 import torch
+from conftest import assert_search_picked, fit_quietly
 from sklearn.base import clone
 from sklearn.datasets import load_digits
-from sklearn.exceptions import ConvergenceWarning
 from sklearn.model_selection import GridSearchCV
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import MinMaxScaler, StandardScaler
@@ -21,12 +21,6 @@ from sknn.modules import ConvNet, ResidualBlock
 FAST = dict(filters=(8, 16), hidden_layer_sizes=(32,), max_iter=10, learning_rate_init=0.01,
             batch_size=32,
             random_state=0)
-
-
-def fit_quietly(estimator, *args, **kwargs):
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", ConvergenceWarning)
-        return estimator.fit(*args, **kwargs)
 
 
 @pytest.fixture(scope="module")
@@ -158,7 +152,7 @@ def test_bad_X_is_a_clear_error(digits):
     with pytest.raises(ValueError, match="6 dimensions"):
         ConvClassifier(**FAST).fit(X.reshape(len(X), 1, 1, 1, 8, 8), y)
     with pytest.raises(ValueError, match="NaN"):
-        ConvClassifier(**FAST).fit(np.where(X == X.max(), np.nan, X), y)
+        ConvClassifier(**FAST).fit(np.where(X.max() == X, np.nan, X), y)
     clf = fit_quietly(ConvClassifier(**{**FAST, "max_iter": 1}), X, y)
     with pytest.raises(ValueError, match=r"samples of shape \(1, 4, 16\)"):
         clf.predict(X.reshape(len(X), 1, 4, 16))
@@ -179,28 +173,62 @@ def test_strides_same_padding_and_pooling_shapes():
     assert valid.feature_shape == (2, 12)
 
 
-@pytest.mark.parametrize("seed", range(20))
-def test_computed_shapes_match_the_forward_pass(seed):
+def random_conv_case(seed, padding):
+    """A random (input_shape, ConvNet keyword arguments) with this padding."""
     rng = np.random.RandomState(seed)
     n_dims = rng.randint(1, 4)
     n_layers = rng.randint(1, 4)
-    padding = ["same", "valid"][rng.randint(2)]
     residual = [False, True, 1, 3][rng.randint(4)] if padding == "same" else False
-    input_shape = (2, *rng.randint(9, 20, size=n_dims))
+    input_shape = (2, *(int(size) for size in rng.randint(9, 20, size=n_dims)))
+    return input_shape, dict(
+        filters=tuple(int(f) for f in rng.randint(1, 5, size=n_layers)),
+        kernel_size=tuple(int(k) for k in rng.randint(1, 5, size=n_layers)),
+        strides=tuple(int(s) for s in rng.randint(1, 3, size=n_layers)),
+        padding=padding, pooling=[None, "max", "avg"][rng.randint(3)],
+        residual=residual, batch_norm=bool(rng.randint(2)), hidden_layer_sizes=(5,))
+
+
+def _builds(input_shape, kwargs):
     try:
-        net = ConvNet(input_shape, 3, filters=tuple(rng.randint(1, 5, size=n_layers)),
-                      kernel_size=tuple(int(k) for k in rng.randint(1, 5, size=n_layers)),
-                      strides=tuple(int(s) for s in rng.randint(1, 3, size=n_layers)),
-                      padding=padding, pooling=[None, "max", "avg"][rng.randint(3)],
-                      residual=residual, batch_norm=bool(rng.randint(2)),
-                      hidden_layer_sizes=(5,))
-    except ValueError as error:
-        assert "conv layer" in str(error)
-        return
+        ConvNet(input_shape, 3, **kwargs)
+    except ValueError:
+        return False
+    return True
+
+
+@pytest.mark.parametrize("padding", ["same", "valid"])
+@pytest.mark.parametrize("seed", range(10))
+def test_computed_shapes_match_the_forward_pass(seed, padding):
+    input_shape, kwargs = random_conv_case(seed, padding)
     x = torch.zeros(2, *input_shape)
+    try:
+        net = ConvNet(input_shape, 3, **kwargs)
+    except ValueError as error:
+        # only 'valid' padding can shrink a sample below a kernel or pooling window
+        assert padding == "valid", error
+        assert re.match(r"(pooling after )?conv layer \d+: (kernel|pool)_size \d+ is larger",
+                        str(error)), error
+        # and torch agrees: the same layers, built for larger samples, cannot take this one
+        larger = ConvNet((2,) + (128,) * (len(input_shape) - 1), 3,
+                         **{**kwargs, "global_pooling": "avg"}).eval()
+        with pytest.raises(RuntimeError):
+            larger._extract(x)
+        return
     net.eval()
-    assert net._extract(x).shape[1] == np.prod(net.feature_shape)
+    features = x
+    for block in net.features:
+        features = block(features)
+    assert tuple(features.shape) == (2, *net.feature_shape)
+    assert net._extract(x).shape == (2, np.prod(net.feature_shape))
     assert net(x).shape == (2, 3)
+
+
+def test_random_shape_cases_mostly_build_and_some_do_not():
+    """The cases above test both branches: most networks build, a few are refused."""
+    cases = [random_conv_case(seed, padding) for seed in range(10)
+             for padding in ("same", "valid")]
+    built = [_builds(*case) for case in cases]
+    assert 12 <= sum(built) < len(cases)
 
 
 def test_residual_blocks_add_a_shortcut(signals):
@@ -296,11 +324,13 @@ def test_signal_recipes_learn_a_two_class_signal_task(signals, recipe):
 
 def test_grid_search_over_filters(digits):
     X, y = digits
-    grid = GridSearchCV(ConvClassifier(**FAST), {"filters": [(2,), (8, 16)]}, cv=2)
+    # one channel, pooled twice: 4 numbers per digit cannot tell ten classes apart
+    grid = GridSearchCV(ConvClassifier(**FAST), {"filters": [(1, 1), (8, 16)]}, cv=2)
     fit_quietly(grid, X, y)
-    assert grid.best_params_["filters"] in [(2,), (8, 16)]
-    assert len(conv_layers(grid.best_estimator_)) == len(grid.best_params_["filters"])
-    assert grid.best_score_ > 0.5
+    assert_search_picked(grid, {"filters": (8, 16)})
+    assert grid.best_score_ > 0.7
+    assert grid.cv_results_["mean_test_score"][0] < grid.best_score_ - 0.2
+    assert [layer.out_channels for layer in conv_layers(grid.best_estimator_)] == [8, 16]
 
 
 def test_pickle_round_trip_gives_identical_output(digits, signals):

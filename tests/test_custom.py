@@ -8,6 +8,7 @@ import joblib
 import numpy as np
 import pytest
 import torch
+from conftest import assert_search_picked, fit_quietly
 from sklearn.base import clone
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.model_selection import GridSearchCV, cross_val_score
@@ -73,12 +74,6 @@ def linear_factory(n_features, n_outputs, bias=True):
     return nn.Linear(n_features, n_outputs, bias=bias)
 
 
-def fit_quietly(estimator, *args, **kwargs):
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", ConvergenceWarning)
-        return estimator.fit(*args, **kwargs)
-
-
 # -- module__ parameters -------------------------------------------------------
 
 def test_module_params_are_estimator_parameters():
@@ -130,11 +125,12 @@ def test_cross_val_score_grid_search_and_pickle(iris):
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", ConvergenceWarning)
         scores = cross_val_score(clf, X, y, cv=3)
-        grid = GridSearchCV(clf, {"module__hidden": [2, 32]}, cv=3).fit(X, y)
+    # two hidden units are a bottleneck for three classes: the wider net must win
+    grid = fit_quietly(GridSearchCV(clf, {"module__hidden": [2, 32]}, cv=3), X, y)
     assert scores.mean() > 0.85
-    assert grid.best_params_["module__hidden"] in (2, 32)
-    assert grid.best_estimator_.module_.hidden == grid.best_params_["module__hidden"]
-    assert grid.cv_results_["mean_test_score"][1] > grid.cv_results_["mean_test_score"][0]
+    assert_search_picked(grid, {"module__hidden": 32})
+    assert grid.best_estimator_.module_.hidden == 32  # the refit module got the parameter
+    assert grid.best_score_ > 0.85
     best = grid.best_estimator_
     restored = pickle.loads(pickle.dumps(best))
     np.testing.assert_array_equal(restored.predict_proba(X), best.predict_proba(X))

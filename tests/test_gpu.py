@@ -41,7 +41,7 @@ def test_cuda_model_pickles_and_predicts_the_same(iris):
 
 
 def test_every_family_runs_on_cuda(iris):
-    X, y = iris
+    X, _y = iris
     rng = np.random.RandomState(0)
     images = rng.standard_normal((40, 1, 8, 8)).astype(np.float32)
     labels = rng.randint(0, 2, 40)

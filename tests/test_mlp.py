@@ -2,6 +2,7 @@
 
 import io
 import pickle
+import re
 import warnings
 from unittest import mock
 
@@ -11,6 +12,7 @@ import pandas as pd
 import pytest
 import scipy.sparse as sp
 import torch
+from conftest import assert_search_picked, fit_quietly
 from sklearn.base import clone
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.model_selection import GridSearchCV, cross_val_score
@@ -23,30 +25,28 @@ from sknn import DivergenceError, MLPClassifier, MLPRegressor
 FAST = dict(hidden_layer_sizes=(16,), max_iter=30, learning_rate_init=0.01, random_state=0)
 
 
-def fit_quietly(estimator, *args, **kwargs):
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", ConvergenceWarning)
-        return estimator.fit(*args, **kwargs)
-
-
 # -- scikit-learn workflow ---------------------------------------------------
 
 def test_pipeline_grid_search_and_cross_validation(iris):
     X, y = iris
     pipe = make_pipeline(StandardScaler(), MLPClassifier(**FAST))
-    grid = GridSearchCV(pipe, {"mlpclassifier__hidden_layer_sizes": [(4,), (16,)]}, cv=3)
+    # one full-batch epoch is a single gradient step: that candidate must lose
+    grid = GridSearchCV(pipe, {"mlpclassifier__max_iter": [1, 30]}, cv=3)
+    fit_quietly(grid, X, y)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", ConvergenceWarning)
-        grid.fit(X, y)
         scores = cross_val_score(clone(pipe), X, y, cv=3)
+    assert_search_picked(grid, {"mlpclassifier__max_iter": 30})
     assert grid.best_score_ > 0.85
+    assert grid.cv_results_["mean_test_score"][0] < grid.best_score_ - 0.2
+    assert grid.best_estimator_[-1].n_iter_ == len(grid.best_estimator_[-1].loss_curve_) > 1
+    assert grid.best_estimator_.score(X, y) > 0.85
     assert scores.mean() > 0.85
-    assert grid.best_estimator_[-1].hidden_layer_sizes in [(4,), (16,)]
 
 
 @pytest.mark.parametrize("dumps,loads", [
     (pickle.dumps, pickle.loads),
-    (lambda est: _joblib_dump(est), lambda data: joblib.load(io.BytesIO(data))),
+    (lambda est: _joblib_dump(est), lambda data: joblib.load(io.BytesIO(data))),  # noqa: PLW0108
 ])
 def test_pickle_and_joblib_round_trip_gives_identical_output(iris, regression, dumps, loads):
     X, y = iris
@@ -90,7 +90,7 @@ def test_defaults_match_scikit_learn():
     lambda X: X.astype(np.float32),
     lambda X: np.round(X * 10).astype(np.int64) / 10,
     lambda X: pd.DataFrame(X, columns=[f"f{i}" for i in range(X.shape[1])]),
-    lambda X: sp.csr_matrix(X),
+    sp.csr_matrix,
     lambda X: X.tolist(),
 ], ids=["float32", "float64", "dataframe", "sparse", "list"])
 def test_inputs_of_every_kind_train_and_predict_alike(iris, convert):
@@ -283,11 +283,34 @@ def test_early_stopping_records_validation_scores_and_keeps_best(iris):
     assert history[best_epoch, "valid_score"] == clf.best_validation_score_
 
 
+class RecordSplit(Callback):
+    """Keeps the (X, y, sample weight) the net trains and validates on."""
+
+    def on_epoch_begin(self, net, dataset_train=None, dataset_valid=None, **kwargs):
+        self.train_, self.valid_ = dataset_train, dataset_valid
+
+
 def test_early_stopping_split_is_stratified_and_checked(iris, regression):
+    for seed in range(3):
+        rng = np.random.RandomState(seed)
+        y = rng.permutation(np.repeat([0, 1, 2], [320, 60, 20]))  # 80%, 15% and 5%
+        n = len(y)
+        # column 0 names the sample, so the split's rows can be traced back
+        X = np.c_[np.arange(n) / n, rng.normal(size=(n, 2))].astype(np.float32)
+        clf = fit_quietly(MLPClassifier(early_stopping=True, validation_fraction=0.25,
+                                        callbacks=[RecordSplit()],
+                                        **{**FAST, "max_iter": 1, "random_state": seed}), X, y)
+        split = next(cb for _, cb in clf.net_.callbacks_ if isinstance(cb, RecordSplit))
+        rows = {}
+        for part, (X_part, y_part, _) in [("train", split.train_), ("valid", split.valid_)]:
+            rows[part] = np.rint(X_part[:, 0].cpu().numpy() * n).astype(int)
+            codes = y_part.cpu().numpy().ravel()
+            np.testing.assert_array_equal(clf.classes_[codes], y[rows[part]])  # labels kept
+        assert sorted(np.r_[rows["train"], rows["valid"]]) == list(range(n))
+        # the held-out quarter has the data's class proportions exactly: 80, 15, 5
+        np.testing.assert_array_equal(np.bincount(y[rows["valid"]], minlength=3),
+                                      np.bincount(y) * 0.25)
     X, y = iris
-    clf = fit_quietly(MLPClassifier(early_stopping=True, validation_fraction=0.2, **FAST), X, y)
-    held_out = clf.net_.history[-1, "valid_score"] * 30  # 30 samples held out
-    assert held_out == pytest.approx(round(held_out), abs=1e-4)
     with pytest.raises(ValueError, match="least populated class"):
         MLPClassifier(early_stopping=True).fit(X[49:], y[49:])  # 1 setosa only
     Xr, yr = regression
@@ -379,10 +402,10 @@ def test_class_weight_dict_uses_user_labels(iris):
     assert clf.score(X, names) > 0.85
 
 
-def test_regressor_rejects_class_weight(regression):
-    X, y = regression
-    with pytest.raises(ValueError, match="class_weight"):
-        MLPRegressor(class_weight="balanced").fit(X, y)
+def test_regressor_has_no_class_weight():
+    assert "class_weight" not in MLPRegressor().get_params()
+    with pytest.raises(TypeError, match="class_weight"):
+        MLPRegressor(class_weight="balanced")
 
 
 # -- partial_fit and warm_start ------------------------------------------------
@@ -435,7 +458,7 @@ def test_fitted_attributes(iris):
     X, y = iris
     clf = MLPClassifier(**FAST, tol=0)
     with pytest.raises(AttributeError):
-        clf.coefs_
+        _ = clf.coefs_
     fit_quietly(clf, X, y)
     assert clf.n_features_in_ == 4 and clf.n_iter_ == 30
     assert len(clf.loss_curve_) == 30 and clf.loss_ == clf.loss_curve_[-1]
@@ -468,14 +491,20 @@ def test_summary_and_embed(iris):
 
 # -- device, seeding and verbosity -------------------------------------------
 
-def test_device_cpu_and_auto(iris):
+def test_device_cpu_and_auto(iris, monkeypatch):
     X, y = iris
-    assert fit_quietly(MLPClassifier(device="cpu", **FAST), X, y).device_ == "cpu"
-    expected = "cuda:0" if torch.cuda.is_available() else "cpu"
-    if not torch.cuda.is_available() and getattr(torch.backends, "mps", None) \
-            and torch.backends.mps.is_available():
-        expected = "mps"
-    assert fit_quietly(MLPClassifier(**FAST), X, y).device_ == expected
+    cpu = fit_quietly(MLPClassifier(device="cpu", **FAST), X, y)
+    assert cpu.device_ == "cpu"
+    assert {p.device.type for p in cpu.module_.parameters()} == {"cpu"}
+    # 'auto', the default, trains on the CPU where torch finds neither CUDA nor MPS
+    # ('auto' on a CUDA machine: tests/test_gpu.py)
+    assert MLPClassifier().device == "auto"
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: False)
+    monkeypatch.setattr(torch.backends.mps, "is_available", lambda: False)
+    auto = fit_quietly(MLPClassifier(**FAST), X, y)
+    assert auto.device_ == "cpu"
+    assert {p.device.type for p in auto.module_.parameters()} == {"cpu"}
+    np.testing.assert_array_equal(auto.predict_proba(X), cpu.predict_proba(X))
 
 
 @pytest.mark.skipif(torch.cuda.is_available(), reason="needs a machine without CUDA")
@@ -551,12 +580,25 @@ def test_random_state_none_differs_between_fits(iris):
 
 def test_verbose_prints_one_line_per_epoch(iris, capsys):
     X, y = iris
-    fit_quietly(MLPClassifier(verbose=True, early_stopping=True, tol=0,
-                              **{**FAST, "max_iter": 4}), X, y)
+    clf = fit_quietly(MLPClassifier(verbose=True, early_stopping=True, tol=0,
+                                    **{**FAST, "max_iter": 4}), X, y)
     out = capsys.readouterr()
     lines = [line for line in out.out.splitlines() if line.startswith("Iteration")]
-    assert len(lines) == 4
-    assert "loss = " in lines[0] and "validation score = " in lines[0] and "s" in lines[0]
+    line_format = re.compile(r"Iteration (\d+), loss = (\d+\.\d{8}), "
+                             r"validation score = (\d\.\d{6}), time = (\d+\.\d{3})s")
+    matches = [line_format.fullmatch(line) for line in lines]
+    assert len(lines) == 4 and all(matches), lines
+    assert [int(m[1]) for m in matches] == [1, 2, 3, 4]
+    np.testing.assert_allclose([float(m[2]) for m in matches], clf.loss_curve_, atol=1e-8)
+    np.testing.assert_allclose([float(m[3]) for m in matches], clf.validation_scores_,
+                               atol=1e-6)
+    # without early stopping there is no validation score
+    fit_quietly(MLPClassifier(verbose=True, tol=0, **{**FAST, "max_iter": 2}), X, y)
+    lines = [line for line in capsys.readouterr().out.splitlines()
+             if line.startswith("Iteration")]
+    assert len(lines) == 2
+    assert all(re.fullmatch(r"Iteration \d+, loss = \d+\.\d{8}, time = \d+\.\d{3}s", line)
+               for line in lines), lines
     fit_quietly(MLPClassifier(**{**FAST, "max_iter": 4}), X, y)
     out = capsys.readouterr()
     assert out.out == "" and out.err == ""
@@ -581,7 +623,7 @@ def test_skorch_callbacks_are_used_and_not_mutated(iris):
 
     clf = fit_quietly(MLPClassifier(callbacks=[CountBatches()], batch_size=50,
                                     **{**FAST, "max_iter": 2}), X, y)
-    counter = [cb for _, cb in clf.net_.callbacks_ if isinstance(cb, CountBatches)][0]
+    counter = next(cb for _, cb in clf.net_.callbacks_ if isinstance(cb, CountBatches))
     assert counter.batches_ == 2 * 3
 
 

@@ -6,6 +6,7 @@ import warnings
 import numpy as np
 import pandas as pd
 import pytest
+from conftest import assert_search_picked
 from sklearn.base import clone
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.model_selection import GridSearchCV
@@ -232,9 +233,15 @@ def test_bad_sequence_targets_are_clear_errors():
 
 def test_grid_search_over_cell_and_pickle():
     X, y = ragged()
-    grid = GridSearchCV(RNNClassifier(**FAST), {"cell": ["rnn", "gru"]}, cv=2).fit(X, y)
-    assert grid.best_params_["cell"] in ("rnn", "gru")
+    # one epoch of training cannot compete with forty, whichever the cell
+    grid = GridSearchCV(RNNClassifier(**FAST), {"max_iter": [1, 40], "cell": ["rnn", "gru"]},
+                        cv=2).fit(X, y)
+    assert_search_picked(grid, {"max_iter": 40})
+    epochs = np.asarray(grid.cv_results_["param_max_iter"], dtype=int)
+    scores = grid.cv_results_["mean_test_score"]
+    assert scores[epochs == 1].max() < scores[epochs == 40].min(), scores
     model = grid.best_estimator_
+    assert type(model.module_.rnn).__name__ == grid.best_params_["cell"].upper()
     restored = pickle.loads(pickle.dumps(model))
     np.testing.assert_array_equal(restored.predict_proba(X), model.predict_proba(X))
     assert clone(model).get_params() == model.get_params()
@@ -292,7 +299,7 @@ def test_sliding_windows_on_a_multivariate_dataframe():
     X, y = windows.fit_transform_with_targets(frame)
     assert X.shape == (24, 5, 2) and y.shape == (24, 2)
     np.testing.assert_array_equal(y[0], [5.0, 6.0])
-    X_all, y_all = SlidingWindows(window=5, horizon=2).fit_transform_with_targets(frame)
+    _X_all, y_all = SlidingWindows(window=5, horizon=2).fit_transform_with_targets(frame)
     assert y_all.shape == (24, 4)  # step-major: load+1, temp+1, load+2, temp+2
     np.testing.assert_array_equal(y_all[0], [5.0, -5.0, 6.0, -6.0])
     with pytest.raises(ValueError, match="'price' is not a column"):
