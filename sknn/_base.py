@@ -16,16 +16,18 @@ import pandas as pd
 import torch
 from sklearn.base import BaseEstimator
 from sklearn.exceptions import ConvergenceWarning
+from sklearn.metrics import check_scoring
 from sklearn.model_selection import train_test_split
 from sklearn.utils import check_random_state
 from sklearn.utils.metaestimators import available_if
 from sklearn.utils.validation import check_is_fitted
 
-from ._callbacks import Convergence, LearningRateSchedule, ProgressLog
+from ._callbacks import Convergence, LearningRateSchedule, ProgressLog, check_monitors
 from ._data import check_tabular, fast_path, n_samples, take, to_device, to_tensor
 from ._device import random_stream, resolve_device
-from ._params import TRAINING
-from ._sklearn import _check_sample_weight, _fit_context
+from ._params import TRAINING, check_skorch_keywords
+from ._docs import fill_doc
+from ._sklearn import _check_sample_weight, _fit_context, _safe_indexing
 from ._training import SknnNet, make_optimizer_kwargs
 
 # Rows per forward pass at prediction time.
@@ -56,6 +58,11 @@ class BaseNeuralNet(BaseEstimator):
 
     _params = TRAINING
 
+    def __new__(cls, *args, **kwargs):
+        # skorch's keywords (lr=, max_epochs=, ...) get an error naming sknn's.
+        check_skorch_keywords(cls, kwargs)
+        return super().__new__(cls)
+
     # -- hooks for families ---------------------------------------------
     def _check_input(self, X, *, reset, dtype=np.float32):
         """Validate ``X``; return it as a ``dtype`` tensor (or tuple of tensors)."""
@@ -73,8 +80,9 @@ class BaseNeuralNet(BaseEstimator):
         return torch.zeros(2, self.n_features_in_)
 
     # -- fitting ----------------------------------------------------------
+    @fill_doc
     @_fit_context(prefer_skip_nested_validation=True)
-    def fit(self, X, y, sample_weight=None):
+    def fit(self, X, y, sample_weight=None, *, X_val=None, y_val=None, sample_weight_val=None):
         """Train the network on ``X`` and ``y``.
 
         Parameters
@@ -86,24 +94,27 @@ class BaseNeuralNet(BaseEstimator):
             Targets.
         sample_weight : array-like of shape (n_samples,), default=None
             Weights of the samples in the loss and the validation score.
+        ${validation_data}
 
         Returns
         -------
         self : object
             The fitted estimator.
         """
-        return self._fit(X, y, sample_weight, incremental=False)
+        return self._fit(X, y, sample_weight, incremental=False,
+                         validation=(X_val, y_val, sample_weight_val))
 
     def _partial_fit(self, X, y, sample_weight, classes=None):
         return self._fit(X, y, sample_weight, incremental=True, classes=classes)
 
-    def _fit(self, X, y, sample_weight, *, incremental, classes=None):
+    def _fit(self, X, y, sample_weight, *, incremental, classes=None, validation=None):
         reset = not hasattr(self, "net_") or not (incremental or self.warm_start)
         if reset:  # a fit from scratch that fails leaves the estimator unfitted
             self.__dict__.pop("net_", None)
         if incremental and self.early_stopping:
             raise ValueError("partial_fit does not support early_stopping=True")
         device = resolve_device(str(self.device)) if reset else torch.device(self.net_.device)
+        raw = (X, y, sample_weight)
         X = self._check_input(X, reset=reset)
         if y is None and self.__sklearn_tags__().target_tags.required:
             raise ValueError(f"This {type(self).__name__} estimator requires y to be passed, "
@@ -115,12 +126,18 @@ class BaseNeuralNet(BaseEstimator):
         if y.shape[0] != n:
             raise ValueError(f"X has {n} samples but y has {y.shape[0]}; they must match.")
         weights = self._sample_weights(sample_weight, y, n)
+        given = self._validation_set(*(validation or (None, None, None)))
+        check_monitors(self.callbacks, has_validation=given is not None or (
+            self.early_stopping and not incremental and self.solver != "lbfgs"))
         batch_size = self._batch_size(n)
         # Each call continues the estimator's random stream where the last one
         # stopped, so n calls of partial_fit train as fit does for n epochs.
         seed, state = (self._draw_seed(), None) if reset else (None, self.net_.random_state_)
         with random_stream(device, seed=seed, state=state) as stream:
-            train, valid = self._split(X, y, weights, incremental)
+            if given is not None:
+                train, (valid, raw_valid) = (X, y, weights), given
+            else:
+                train, valid, raw_valid = self._split(X, y, weights, incremental, raw)
             try:
                 if reset or not incremental:
                     # fit builds the net from the current parameters; a warm
@@ -134,7 +151,7 @@ class BaseNeuralNet(BaseEstimator):
                     epochs=1 if incremental else self.max_iter,
                     shuffle=self.shuffle,
                     max_grad_norm=self.max_grad_norm,
-                    score=self._score_output if valid is not None else None,
+                    score=None if valid is None else self._validation_score(raw_valid),
                 )
             except Exception:
                 if reset:
@@ -188,13 +205,16 @@ class BaseNeuralNet(BaseEstimator):
             return None
         return to_tensor(weights, torch.float32)
 
-    def _split(self, X, y, weights, incremental):
-        """``(train, valid)`` triples; ``valid`` is None without early stopping.
+    def _split(self, X, y, weights, incremental, raw):
+        """``(train, valid, raw_valid)``: ``valid`` is None without early stopping.
 
-        The split's seed is drawn from the estimator's random stream.
+        ``train`` and ``valid`` are ``(X, y, sample_weight)`` tensor triples;
+        ``raw_valid`` is the held-out part of the user's own ``raw`` triple,
+        for a ``scoring`` scorer. The split's seed is drawn from the
+        estimator's random stream.
         """
         if incremental or not self.early_stopping or self.solver == "lbfgs":
-            return (X, y, weights), None  # L-BFGS, as in scikit-learn, uses all the data
+            return (X, y, weights), None, None  # L-BFGS, as in scikit-learn, uses all the data
         index = np.arange(n_samples(X))
         train_index, valid_index = train_test_split(
             index, test_size=self.validation_fraction,
@@ -209,7 +229,49 @@ class BaseNeuralNet(BaseEstimator):
             index = torch.from_numpy(np.sort(index))
             return take(X, index), y[index], None if weights is None else weights[index]
 
-        return subset(train_index), subset(valid_index)
+        raw_valid = tuple(None if part is None else _safe_indexing(part, np.sort(valid_index))
+                          for part in raw)
+        return subset(train_index), subset(valid_index), raw_valid
+
+    def _validation_set(self, X_val, y_val, sample_weight_val):
+        """``((X, y, sample_weight) tensors, raw triple)`` of given validation data, or None."""
+        if X_val is None:
+            if y_val is not None or sample_weight_val is not None:
+                raise ValueError("y_val and sample_weight_val need X_val: pass the validation "
+                                 "input as X_val.")
+            return None
+        if self.solver == "lbfgs":
+            raise ValueError("solver='lbfgs' trains on the full batch and does not use "
+                             "validation data; use a stochastic solver with X_val.")
+        target_required = self.__sklearn_tags__().target_tags.required
+        if target_required and y_val is None:
+            raise ValueError("X_val was given without y_val; pass both to validate on them.")
+        X = self._check_input(X_val, reset=False)
+        y = self._encode_target(y_val, reset=False, incremental=True) if target_required else X
+        n = n_samples(X)
+        if y.shape[0] != n:
+            raise ValueError(f"X_val has {n} samples but y_val has {y.shape[0]}; they must "
+                             "match.")
+        weights = self._sample_weights(sample_weight_val, y, n)
+        return (X, y, weights), (X_val, y_val, sample_weight_val)
+
+    def _validation_score(self, raw_valid):
+        """``score(output, target, sample_weight)`` for the validation set, each epoch.
+
+        Without ``scoring`` it is the task's own score, computed on the
+        device from the outputs the validation loss already needed; with it,
+        scikit-learn's scorer runs on the raw validation data.
+        """
+        if self.scoring is None:
+            return self._score_output
+        scorer = check_scoring(self, scoring=self.scoring)
+        X_val, y_val, sample_weight_val = raw_valid
+        kwargs = {} if sample_weight_val is None else {"sample_weight": sample_weight_val}
+
+        def score(output, target, sample_weight):
+            return torch.tensor(float(scorer(self, X_val, y_val, **kwargs)))
+
+        return score
 
     def _make_net(self, X, device, batch_size, n, previous=None):
         """A new ``SknnNet`` built from the current parameters.
@@ -359,10 +421,9 @@ class BaseNeuralNet(BaseEstimator):
 
     @property
     def validation_scores_(self):
-        """Validation score of every epoch with ``early_stopping``, else None."""
-        if not self.early_stopping:
-            return None
-        return [row["valid_score"] for row in self.net_.history if "valid_score" in row]
+        """Validation score of every epoch, with ``early_stopping`` or ``X_val``; else None."""
+        scores = [row["valid_score"] for row in self.net_.history if "valid_score" in row]
+        return scores if scores or self.early_stopping else None
 
     @property
     def best_validation_score_(self):

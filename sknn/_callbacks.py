@@ -167,3 +167,31 @@ class ProgressLog(Callback):
             self.bar_.write(net.stop_message_, file=sys.stdout)
         self.bar_.close()
 
+
+def check_monitors(callbacks, *, has_validation):
+    """Refuse, before training, callbacks that watch validation data there is none of.
+
+    skorch's ``EarlyStopping``, ``Checkpoint`` and ``LRScheduler`` (e.g.
+    ``ReduceLROnPlateau``) watch a history column through ``monitor``, and
+    ``EpochScoring(on_train=False)`` scores the validation set. Without
+    validation data those columns never exist.
+
+    Examples
+    --------
+    >>> from skorch.callbacks import EarlyStopping
+    >>> from sknn._callbacks import check_monitors
+    >>> check_monitors([EarlyStopping()], has_validation=True)
+    >>> check_monitors([EarlyStopping(monitor="train_loss")], has_validation=False)
+    """
+    if has_validation:
+        return
+    for callback in callbacks or []:
+        callback = callback[1] if isinstance(callback, tuple) else callback
+        monitor = getattr(callback, "monitor", None)
+        watches = isinstance(monitor, str) and monitor.startswith("valid")
+        if watches or getattr(callback, "on_train", True) is False:
+            what = f"monitors {monitor!r}" if watches else "scores the validation set"
+            raise ValueError(
+                f"The callback {type(callback).__name__} {what}, but this fit has no "
+                "validation data. Pass X_val= and y_val= to fit, or set early_stopping=True "
+                "to hold out validation_fraction of the data.")

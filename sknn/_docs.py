@@ -69,7 +69,28 @@ classes_ : ndarray of shape (n_classes,)
 
 
 
+_X_VAL = """\
+X_val : array-like of shape (n_val_samples, ...), default=None
+            Validation input, in any form ``X`` takes. With it, the
+            validation loss (``valid_loss``) and score (``valid_score``, see
+            ``scoring``) are recorded every epoch in ``net_.history`` and
+            ``validation_scores_``, for skorch callbacks that monitor them;
+            with ``early_stopping=True`` it replaces the
+            ``validation_fraction`` split. Not with ``solver='lbfgs'``."""
+
+_Y_VAL = """\
+y_val : array-like of shape (n_val_samples,) or (n_val_samples, n_outputs), \
+default=None
+            Validation targets; required with ``X_val``."""
+
+_SAMPLE_WEIGHT_VAL = """\
+sample_weight_val : array-like of shape (n_val_samples,), default=None
+            Weights of the validation samples."""
+
 FRAGMENTS = {
+    # fit's validation data: supervised, and for transformers (no y_val)
+    "validation_data": f"{_X_VAL}\n        {_Y_VAL}\n        {_SAMPLE_WEIGHT_VAL}",
+    "validation_input": f"{_X_VAL}\n        {_SAMPLE_WEIGHT_VAL}",
     "fitted_attributes": _ATTRIBUTES,
     "classes_attribute": _CLASSES,
 }

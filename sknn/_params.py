@@ -26,6 +26,7 @@ from numbers import Integral, Real
 
 import numpy as np
 import torch
+from sklearn.metrics import get_scorer_names
 
 from ._sklearn import Interval, Options, StrOptions
 from ._training import LEARNING_RATES, SOLVERS
@@ -169,6 +170,54 @@ def declare_parameters(cls=None, *, fragments=None):
     return fill_doc(cls, {"parameters": render_parameters(params), **(fragments or {})})
 
 
+# -- skorch's constructor keywords, and what they are called here ----------
+
+SKORCH_EQUIVALENTS = {
+    "lr": "learning_rate_init",
+    "max_epochs": "max_iter",
+    "optimizer": "solver (a name: 'adam', 'sgd', ...)",
+    "criterion": "loss (regressors); classifiers train with the cross-entropy",
+    "train_split": "early_stopping=True with validation_fraction, or fit(X, y, X_val=..., "
+                   "y_val=...)",
+    "iterator_train__batch_size": "batch_size",
+    "iterator_train__shuffle": "shuffle",
+    "optimizer__lr": "learning_rate_init",
+    "optimizer__weight_decay": "alpha",
+    "optimizer__momentum": "momentum",
+    "optimizer__betas": "beta_1 and beta_2",
+    "optimizer__eps": "epsilon",
+    "classes": "partial_fit(X, y, classes=...)",
+}
+
+
+def check_skorch_keywords(cls, names):
+    """Raise a ``TypeError`` for skorch's constructor keywords among ``names``.
+
+    Each is named with its sknn equivalent; other unknown names are left to
+    ``__init__``'s own error.
+
+    Examples
+    --------
+    >>> from sknn import MLPClassifier
+    >>> MLPClassifier(lr=0.1)
+    Traceback (most recent call last):
+    ...
+    TypeError: MLPClassifier takes no 'lr' (a skorch keyword); use learning_rate_init.
+    """
+    messages = []
+    for name in sorted(set(names) - set(cls._parameter_constraints)):
+        if name in SKORCH_EQUIVALENTS:
+            messages.append(f"no {name!r} (a skorch keyword); use {SKORCH_EQUIVALENTS[name]}")
+        elif name.startswith("module__"):
+            messages.append(
+                f"no {name!r} keyword; pass module_params={{{name[8:]!r}: ...}}, or "
+                f"set_params({name}=...) after construction"
+                if "module_params" in cls._parameter_constraints else
+                f"no {name!r}: only NeuralNetClassifier and NeuralNetRegressor take a module")
+    if messages:
+        raise TypeError(f"{cls.__name__} takes " + "; ".join(messages) + ".")
+
+
 # -- shared architecture parameters: each family sets default and wording ----
 
 HIDDEN_LAYER_SIZES = Param(
@@ -250,6 +299,17 @@ TRAINING = (
           """Hold out ``validation_fraction`` of the data (stratified for
           classifiers), stop when its score stops improving and keep the best
           weights."""),
+    Param("scoring", None, [StrOptions(set(get_scorer_names())), callable, None],
+          "str, callable or None",
+          """The validation score of every epoch (``validation_scores_``, the
+          ``valid_score`` column of the history) and so what ``early_stopping``
+          watches: a scorer name (:func:`sklearn.metrics.get_scorer_names`) or
+          a callable ``scorer(estimator, X, y)``, as in
+          :func:`~sklearn.model_selection.cross_val_score`. None is the
+          estimator's own ``score`` (accuracy, R^2, negative reconstruction
+          error), computed on the device from the outputs the validation loss
+          needs anyway; a scorer predicts the validation set once more each
+          epoch."""),
     Param("validation_fraction", 0.1, [Interval(Real, 0, 1, closed="neither")], "float",
           "Share of the data held out for ``early_stopping``."),
     Param("beta_1", 0.9, [Interval(Real, 0, 1, closed="left")], "float",

@@ -5,6 +5,7 @@ here means a new release needs one file changed, not every estimator.
 """
 
 from sklearn.base import _fit_context
+from sklearn.utils import _safe_indexing
 from sklearn.utils._param_validation import Interval, Options, StrOptions
 from sklearn.utils.validation import _check_sample_weight, _check_y
 
@@ -14,5 +15,6 @@ __all__ = [
     "StrOptions",
     "_check_sample_weight",
     "_check_y",
+    "_safe_indexing",
     "_fit_context",
 ]

@@ -223,16 +223,24 @@ class _BaseRNN(BaseNeuralNet):
     def _summary_input(self):
         return torch.zeros(2, *self._sequence_shape)
 
-    def _fit(self, X, y, sample_weight, *, incremental, classes=None):
-        if self.return_sequences and y is not None:
-            x_lengths, (_, y_lengths) = self._input_lengths(X), split_steps(y)
-            if x_lengths is not None and len(x_lengths) == len(y_lengths) and \
-                    list(x_lengths) != list(y_lengths):
-                bad = next(i for i, (a, b) in enumerate(zip(x_lengths, y_lengths)) if a != b)
-                raise ValueError(f"With return_sequences=True, y needs one target per time "
-                                 f"step: sequence {bad} of X has {x_lengths[bad]} steps but "
-                                 f"its targets have {y_lengths[bad]}.")
-        return super()._fit(X, y, sample_weight, incremental=incremental, classes=classes)
+    def _fit(self, X, y, sample_weight, *, incremental, classes=None, validation=None):
+        self._check_step_lengths(X, y, "X", "y")
+        if validation is not None:
+            self._check_step_lengths(validation[0], validation[1], "X_val", "y_val")
+        return super()._fit(X, y, sample_weight, incremental=incremental, classes=classes,
+                            validation=validation)
+
+    def _check_step_lengths(self, X, y, x_name, y_name):
+        """With ``return_sequences``, each sequence of ``y`` must have its input's steps."""
+        if not self.return_sequences or X is None or y is None:
+            return
+        x_lengths, (_, y_lengths) = self._input_lengths(X), split_steps(y)
+        if x_lengths is not None and len(x_lengths) == len(y_lengths) and \
+                list(x_lengths) != list(y_lengths):
+            bad = next(i for i, (a, b) in enumerate(zip(x_lengths, y_lengths)) if a != b)
+            raise ValueError(f"With return_sequences=True, {y_name} needs one target per time "
+                             f"step: sequence {bad} of {x_name} has {x_lengths[bad]} steps but "
+                             f"its targets have {y_lengths[bad]}.")
 
     def __sklearn_tags__(self):
         tags = super().__sklearn_tags__()

@@ -124,3 +124,21 @@ def test_import_under_python_OO():
                             text=True, timeout=120, check=False)
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip() == "adam"
+
+
+@pytest.mark.parametrize("keyword, equivalent", [
+    ("lr", "learning_rate_init"), ("max_epochs", "max_iter"), ("criterion", "loss"),
+    ("optimizer__weight_decay", "alpha"), ("train_split", "X_val"),
+])
+def test_skorch_keywords_name_the_public_class_and_the_sknn_equivalent(keyword, equivalent):
+    for cls in (sknn.MLPClassifier, sknn.RNNRegressor, sknn.NeuralNetClassifier):
+        with pytest.raises(TypeError, match=f"{cls.__name__} takes no '{keyword}'") as error:
+            cls(**{keyword: 1})
+        assert equivalent in str(error.value)
+
+
+def test_module_keywords_point_to_module_params():
+    with pytest.raises(TypeError, match=r"module_params=\{'hidden': ...\}"):
+        sknn.NeuralNetRegressor(module__hidden=8)
+    with pytest.raises(TypeError, match="only NeuralNetClassifier and NeuralNetRegressor"):
+        sknn.MLPRegressor(module__hidden=8)

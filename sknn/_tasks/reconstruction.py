@@ -5,6 +5,7 @@ from sklearn.base import TransformerMixin
 
 from .._base import partial_fit_available
 from .._data import weighted_mean
+from .._docs import fill_doc
 from .._sklearn import _fit_context
 from ..modules import ReconstructionLoss
 
@@ -24,8 +25,9 @@ class ReconstructionTask(TransformerMixin):
             self.n_outputs_ = self.n_features_in_
             self.out_activation_ = "identity"
 
+    @fill_doc
     @_fit_context(prefer_skip_nested_validation=True)
-    def fit(self, X, y=None, sample_weight=None):
+    def fit(self, X, y=None, sample_weight=None, *, X_val=None, sample_weight_val=None):
         """Train the network to reconstruct ``X``.
 
         Parameters
@@ -37,13 +39,15 @@ class ReconstructionTask(TransformerMixin):
             Ignored.
         sample_weight : array-like of shape (n_samples,), default=None
             Weights of the samples in the loss.
+        ${validation_input}
 
         Returns
         -------
         self : object
             The fitted estimator.
         """
-        return self._fit(X, None, sample_weight, incremental=False)
+        return self._fit(X, None, sample_weight, incremental=False,
+                         validation=(X_val, None, sample_weight_val))
 
     @partial_fit_available
     @_fit_context(prefer_skip_nested_validation=True)
