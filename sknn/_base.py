@@ -22,13 +22,22 @@ from sklearn.utils import check_random_state
 from sklearn.utils.metaestimators import available_if
 from sklearn.utils.validation import check_is_fitted
 
-from ._callbacks import Convergence, LearningRateSchedule, ProgressLog, check_monitors
+from ._callbacks import (
+    Convergence,
+    LearningRateSchedule,
+    ProgressLog,
+    check_callbacks,
+    check_monitors,
+)
 from ._data import check_tabular, fast_path, n_samples, take, to_device, to_tensor
 from ._device import random_stream, resolve_device
-from ._params import TRAINING, check_skorch_keywords
 from ._docs import fill_doc
+from ._fitted import FittedAttributes
+from ._params import TRAINING, check_skorch_keywords
 from ._sklearn import _check_sample_weight, _fit_context, _safe_indexing
+from ._state import VersionedState, restore, snapshot
 from ._training import SknnNet, make_optimizer_kwargs
+from ._validation import check_float32_range
 
 # Rows per forward pass at prediction time.
 PREDICT_BATCH_ROWS = 16384
@@ -41,7 +50,7 @@ def _stochastic(estimator):
     return True
 
 
-class BaseNeuralNet(BaseEstimator):
+class BaseNeuralNet(FittedAttributes, VersionedState, BaseEstimator):
     """Template of every sknn estimator. Not for direct use.
 
     It declares the training parameters every estimator takes
@@ -108,8 +117,18 @@ class BaseNeuralNet(BaseEstimator):
         return self._fit(X, y, sample_weight, incremental=True, classes=classes)
 
     def _fit(self, X, y, sample_weight, *, incremental, classes=None, validation=None):
+        """Train; a call that raises (Ctrl-C included) leaves the estimator as it was."""
+        before = snapshot(self)
+        try:
+            return self._train(X, y, sample_weight, incremental=incremental, classes=classes,
+                               validation=validation)
+        except BaseException:
+            restore(self, before)
+            raise
+
+    def _train(self, X, y, sample_weight, *, incremental, classes, validation):
         reset = not hasattr(self, "net_") or not (incremental or self.warm_start)
-        if reset:  # a fit from scratch that fails leaves the estimator unfitted
+        if reset:
             self.__dict__.pop("net_", None)
         if incremental and self.early_stopping:
             raise ValueError("partial_fit does not support early_stopping=True")
@@ -127,6 +146,7 @@ class BaseNeuralNet(BaseEstimator):
             raise ValueError(f"X has {n} samples but y has {y.shape[0]}; they must match.")
         weights = self._sample_weights(sample_weight, y, n)
         given = self._validation_set(*(validation or (None, None, None)))
+        check_callbacks(self.callbacks)
         check_monitors(self.callbacks, has_validation=given is not None or (
             self.early_stopping and not incremental and self.solver != "lbfgs"))
         batch_size = self._batch_size(n)
@@ -138,25 +158,20 @@ class BaseNeuralNet(BaseEstimator):
                 train, (valid, raw_valid) = (X, y, weights), given
             else:
                 train, valid, raw_valid = self._split(X, y, weights, incremental, raw)
-            try:
-                if reset or not incremental:
-                    # fit builds the net from the current parameters; a warm
-                    # start hands it the trained module and the history.
-                    self.net_ = self._make_net(X, device, batch_size, n,
-                                               previous=getattr(self, "net_", None))
-                self.net_.batch_size = batch_size
-                self.n_iter_ = self.net_.fit_epochs(
-                    to_device(train, device),
-                    to_device(valid, device),
-                    epochs=1 if incremental else self.max_iter,
-                    shuffle=self.shuffle,
-                    max_grad_norm=self.max_grad_norm,
-                    score=None if valid is None else self._validation_score(raw_valid),
-                )
-            except Exception:
-                if reset:
-                    self.__dict__.pop("net_", None)
-                raise
+            if reset or not incremental:
+                # fit builds the net from the current parameters; a warm
+                # start hands it the trained module and the history.
+                self.net_ = self._make_net(X, device, batch_size, n,
+                                           previous=getattr(self, "net_", None))
+            self.net_.batch_size = batch_size
+            self.n_iter_ = self.net_.fit_epochs(
+                to_device(train, device),
+                to_device(valid, device),
+                epochs=1 if incremental else self.max_iter,
+                shuffle=self.shuffle,
+                max_grad_norm=self.max_grad_norm,
+                score=None if valid is None else self._validation_score(raw_valid),
+            )
         self.net_.random_state_ = stream["state"]
         if not incremental and not self.net_.converged_:
             if self.solver == "lbfgs":
@@ -201,7 +216,14 @@ class BaseNeuralNet(BaseEstimator):
         class_weights = self._target_weights(y)
         if class_weights is not None:
             weights = class_weights if weights is None else weights * class_weights
-        if weights is None or np.all(weights == weights[0]):
+        if weights is None:
+            return None
+        check_float32_range(weights, "sample_weight (times class_weight)",
+                            "Rescale the weights: only their ratios matter.")
+        if not weights.sum() > 0:
+            raise ValueError("The sample weights (times class_weight) sum to zero: no "
+                             "sample would count in the loss.")
+        if np.all(weights == weights[0]):
             return None
         return to_tensor(weights, torch.float32)
 
@@ -392,49 +414,6 @@ class BaseNeuralNet(BaseEstimator):
         total = sum(p.numel() for p in module.parameters() if p.requires_grad)
         rows.append(("total", "", None, total))
         return pd.DataFrame(rows, columns=["layer", "type", "output_shape", "n_params"])
-
-    # -- fitted attributes derived from the net -----------------------------
-    @property
-    def module_(self):
-        """The trained ``torch.nn.Module``."""
-        return self.net_.module_
-
-    @property
-    def device_(self):
-        """The device the network lives on, as a string."""
-        return str(self.net_.device)
-
-    @property
-    def loss_curve_(self):
-        """Training loss of every epoch."""
-        return [float(loss) for loss in self.net_.history[:, "train_loss"]]
-
-    @property
-    def loss_(self):
-        """Training loss of the last epoch."""
-        return self.loss_curve_[-1]
-
-    @property
-    def best_loss_(self):
-        """Lowest training loss; None with ``early_stopping``."""
-        return None if self.early_stopping else min(self.loss_curve_)
-
-    @property
-    def validation_scores_(self):
-        """Validation score of every epoch, with ``early_stopping`` or ``X_val``; else None."""
-        scores = [row["valid_score"] for row in self.net_.history if "valid_score" in row]
-        return scores if scores or self.early_stopping else None
-
-    @property
-    def best_validation_score_(self):
-        """Best validation score with ``early_stopping``, else None."""
-        scores = self.validation_scores_
-        return max(scores) if scores else None
-
-    @property
-    def t_(self):
-        """Training samples seen by the optimizer over all calls."""
-        return self.net_.samples_seen_
 
     def __sklearn_is_fitted__(self):
         return hasattr(self, "net_")

@@ -168,6 +168,31 @@ class ProgressLog(Callback):
         self.bar_.close()
 
 
+def check_callbacks(callbacks):
+    """Refuse, before training, ``callbacks`` items that are not skorch callbacks.
+
+    Each item is a :class:`skorch.callbacks.Callback` instance or a ``(name,
+    callback)`` pair, as skorch takes them.
+
+    Examples
+    --------
+    >>> from sknn._callbacks import check_callbacks
+    >>> check_callbacks(["x"])
+    Traceback (most recent call last):
+    ...
+    TypeError: callbacks[0] is 'x', not a skorch callback: pass instances of \
+skorch.callbacks.Callback (e.g. EpochScoring('f1')), or (name, callback) pairs.
+    """
+    for i, item in enumerate(callbacks or []):
+        callback = item[1] if isinstance(item, tuple) and len(item) == 2 and \
+            isinstance(item[0], str) else item
+        if not isinstance(callback, Callback):
+            raise TypeError(
+                f"callbacks[{i}] is {item!r}, not a skorch callback: pass instances of "
+                "skorch.callbacks.Callback (e.g. EpochScoring('f1')), or (name, callback) "
+                "pairs.")
+
+
 def check_monitors(callbacks, *, has_validation):
     """Refuse, before training, callbacks that watch validation data there is none of.
 
@@ -185,8 +210,8 @@ def check_monitors(callbacks, *, has_validation):
     """
     if has_validation:
         return
-    for callback in callbacks or []:
-        callback = callback[1] if isinstance(callback, tuple) else callback
+    for item in callbacks or []:
+        callback = item[1] if isinstance(item, tuple) else item
         monitor = getattr(callback, "monitor", None)
         watches = isinstance(monitor, str) and monitor.startswith("valid")
         if watches or getattr(callback, "on_train", True) is False:

@@ -2,10 +2,19 @@
 
 import contextlib
 import re
+import threading
 
 import torch
 
-_DEVICE_PATTERN = re.compile(r"^(auto|cpu|mps|cuda(:\d+)?)$")
+_DEVICE_PATTERN = re.compile(r"^(auto|cpu(:0)?|mps(:0)?|cuda(:\d+)?)$")
+
+#: Held while a block runs on an estimator's own random stream. Torch's
+#: default generators are process-wide: two threads that each swapped their
+#: stream in and the caller's state back out would mix the streams and leave
+#: the global state changed. sknn calls that draw random numbers therefore run
+#: one at a time per process (training in parallel wants processes anyway:
+#: joblib's default backend, Dask, Ray).
+RNG_LOCK = threading.RLock()
 
 
 def mps_available():
@@ -20,8 +29,8 @@ def resolve_device(device):
     Parameters
     ----------
     device : str
-        ``'auto'`` (CUDA if present, else MPS, else the CPU), ``'cpu'``,
-        ``'cuda'``, ``'cuda:N'`` or ``'mps'``.
+        ``'auto'`` (CUDA if present, else MPS, else the CPU), ``'cpu'``
+        (or ``'cpu:0'``), ``'cuda'``, ``'cuda:N'`` or ``'mps'``.
 
     Returns
     -------
@@ -38,7 +47,7 @@ def resolve_device(device):
     >>> resolve_device("cpu")
     device(type='cpu')
     """
-    if not _DEVICE_PATTERN.match(device):
+    if not isinstance(device, str) or not _DEVICE_PATTERN.match(device):
         raise ValueError(
             f"device={device!r} is not a device: use 'auto', 'cpu', 'cuda', "
             "'cuda:N' or 'mps'."
@@ -50,6 +59,8 @@ def resolve_device(device):
             return torch.device("mps")
         return torch.device("cpu")
     resolved = torch.device(device)
+    if resolved.type in ("cpu", "mps"):
+        resolved = torch.device(resolved.type)  # one device each; 'cpu:0' is 'cpu'
     if resolved.type == "cuda":
         if not torch.cuda.is_available():
             raise ValueError(
@@ -105,7 +116,8 @@ def random_stream(device, seed=None, state=None):
     default generators (the CPU's and ``device``'s). Inside the block they
     start from ``seed`` or, to continue an earlier stream, from ``state``;
     on exit the caller's generators are restored, and the dict yielded holds
-    the stream's final state (under ``"state"``) for the next call.
+    the stream's final state (under ``"state"``) for the next call. The
+    block holds :data:`RNG_LOCK`, so streams of concurrent threads never mix.
 
     Parameters
     ----------
@@ -138,7 +150,7 @@ def random_stream(device, seed=None, state=None):
         fork = torch.random.fork_rng(devices=[index], device_type=device.type)
     else:
         fork = torch.random.fork_rng(devices=[])
-    with fork:
+    with RNG_LOCK, fork:
         if state is not None:
             _set_rng_state(state, device)
         else:

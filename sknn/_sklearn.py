@@ -7,14 +7,17 @@ here means a new release needs one file changed, not every estimator.
 from sklearn.base import _fit_context
 from sklearn.utils import _safe_indexing
 from sklearn.utils._param_validation import Interval, Options, StrOptions
-from sklearn.utils.validation import _check_sample_weight, _check_y
+from sklearn.utils._set_output import _get_output_config
+from sklearn.utils.validation import _check_feature_names_in, _check_sample_weight, _check_y
 
 __all__ = [
     "Interval",
     "Options",
     "StrOptions",
+    "_check_feature_names_in",
     "_check_sample_weight",
     "_check_y",
     "_safe_indexing",
     "_fit_context",
+    "_get_output_config",
 ]

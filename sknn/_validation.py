@@ -11,6 +11,11 @@ from numbers import Integral
 import numpy as np
 from sklearn.exceptions import DataConversionWarning
 
+from ._sklearn import _check_y
+
+# The largest magnitude a float32 tensor holds; training runs in float32.
+FLOAT32_MAX = float(np.finfo(np.float32).max)
+
 
 def check_hidden_layer_sizes(hidden_layer_sizes):
     """Return ``hidden_layer_sizes`` as a tuple of positive ints.
@@ -55,3 +60,55 @@ def ravel_column(y):
         )
         return y.ravel()
     return y
+
+
+def check_label_types(y):
+    """Refuse labels of mixed types (``'a'`` and ``1``), which cannot be ordered.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sknn._validation import check_label_types
+    >>> check_label_types(np.array(["a", "b"], dtype=object))
+    >>> check_label_types(np.array(["a", 1], dtype=object))
+    Traceback (most recent call last):
+    ...
+    ValueError: y mixes labels of different types (int and str, e.g. 1 and 'a'); \
+give every label one type, e.g. y.astype(str).
+    """
+    if y.dtype != object:
+        return
+    examples = {}
+    for value in y.ravel():
+        kind = "str" if isinstance(value, str) else type(value).__name__
+        examples.setdefault(kind, value)
+    numeric = {kind for kind in examples if kind != "str"}
+    if "str" in examples and numeric:
+        other = sorted(numeric)[0]
+        raise ValueError(
+            f"y mixes labels of different types ({other} and str, e.g. {examples[other]!r} "
+            f"and {examples['str']!r}); give every label one type, e.g. y.astype(str).")
+
+
+def check_numeric_target(estimator, y):
+    """``y`` as a float array that float32 training can hold, or a clear ``ValueError``."""
+    try:
+        y = np.asarray(_check_y(y, multi_output=True, y_numeric=True, estimator=estimator),
+                       dtype=np.float64)
+    except (TypeError, ValueError) as error:
+        if "convert" not in str(error) and "type" not in str(error):
+            raise
+        raise ValueError(f"{type(estimator).__name__} needs numeric targets, but y holds "
+                         f"values that are not numbers ({error}). A regressor predicts "
+                         "numbers; for labels use a classifier.") from None
+    check_float32_range(y, "y", "Scale the targets (e.g. divide y by its standard deviation, "
+                        "or use sklearn.compose.TransformedTargetRegressor).")
+    return y
+
+
+def check_float32_range(values, name, advice):
+    """Refuse ``values`` beyond float32's range, which training would turn into inf."""
+    if values.size and float(np.abs(values).max()) > FLOAT32_MAX:
+        raise ValueError(f"{name} has values beyond float32's range (magnitudes above "
+                         f"3.4e38), which training in float32 would turn into infinity. "
+                         f"{advice}")

@@ -10,7 +10,7 @@ from sklearn.utils.validation import check_array, check_is_fitted
 
 from ._base import PREDICT_BATCH_ROWS, BaseNeuralNet
 from ._data import to_tensor
-from ._device import random_stream
+from ._device import RNG_LOCK, random_stream
 from ._params import ACTIVATION, DROPOUT, HIDDEN_LAYER_SIZES, Param, declare_parameters
 from ._sklearn import Interval
 from ._tasks import ReconstructionTask
@@ -210,9 +210,10 @@ class AutoEncoder(ClassNamePrefixFeaturesOutMixin, ReconstructionTask, BaseNeura
         device = torch.device(self.net_.device)
         shape = (n_samples, self.module_.n_components)
         if random_state is None:
-            with random_stream(device, state=self.net_.random_state_) as stream:
-                codes = torch.randn(shape, device=device)
-            self.net_.random_state_ = stream["state"]
+            with RNG_LOCK:  # read, draw and store the stream as one step
+                with random_stream(device, state=self.net_.random_state_) as stream:
+                    codes = torch.randn(shape, device=device)
+                self.net_.random_state_ = stream["state"]
         else:
             seed = random_state if isinstance(random_state, Integral) else \
                 check_random_state(random_state).randint(2**31 - 1)

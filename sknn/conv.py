@@ -1,6 +1,7 @@
 """Convolutional networks for signals (1-D), images (2-D) and volumes (3-D)."""
 
 import math
+import warnings
 from numbers import Integral
 
 import numpy as np
@@ -199,12 +200,35 @@ class _BaseConv(BaseNeuralNet):
         if X.ndim == 2:
             # Flat rows: one-channel signals.
             return (X.shape[1], 1) if self.channels_last else (1, X.shape[1])
+        self._warn_if_layout_is_ambiguous(X.shape)
         if X.ndim > 5:
             raise ValueError(
                 f"X has {X.ndim} dimensions; {type(self).__name__} takes (n, C, L) signals, "
                 "(n, C, H, W) images, (n, C, D, H, W) volumes, or flat rows with "
                 "input_shape.")
         return X.shape[1:]
+
+    def _warn_if_layout_is_ambiguous(self, shape):
+        """Say how X is read when its shape suggests another layout.
+
+        The rule is fixed (3-D X is ``(n, C, L)`` signals; 4-D X is
+        ``(n, C, H, W)``, or ``(n, H, W, C)`` with ``channels_last``); this
+        never changes it, but names the parameter for the other reading.
+        """
+        name = type(self).__name__
+        if len(shape) == 3 and shape[1] == shape[2] >= 8:
+            warnings.warn(
+                f"{name} reads 3-D X of shape {shape} as {shape[0]} signals of {shape[1]} "
+                f"channels and length {shape[2]}. If these are one-channel {shape[1]}x"
+                f"{shape[2]} images, pass input_shape=(1, {shape[1]}, {shape[2]}) (or add the "
+                "channel axis: X[:, None]).", UserWarning, stacklevel=5)
+        elif len(shape) == 4 and not self.channels_last and shape[3] in (1, 3, 4) and \
+                shape[1] not in (1, 3, 4):
+            warnings.warn(
+                f"{name} reads 4-D X of shape {shape} channels first, as {shape[1]} "
+                f"channels of {shape[2]}x{shape[3]}. If the channels are the last axis "
+                f"({shape[3]} channels of {shape[1]}x{shape[2]}), set channels_last=True.",
+                UserWarning, stacklevel=5)
 
     def _build_module(self, X, n_outputs):
         filters = positive_ints(self.filters, "filters")

@@ -3,10 +3,11 @@
 from numbers import Integral
 
 import numpy as np
+import pandas as pd
 from sklearn.base import BaseEstimator, TransformerMixin
 from sklearn.utils.validation import check_is_fitted, validate_data
 
-from ._sklearn import Interval, _fit_context
+from ._sklearn import Interval, _check_feature_names_in, _fit_context, _get_output_config
 
 
 class SlidingWindows(TransformerMixin, BaseEstimator):
@@ -154,8 +155,42 @@ class SlidingWindows(TransformerMixin, BaseEstimator):
         ndarray of shape (n_windows, window, n_features)
         """
         check_is_fitted(self)
+        index = getattr(X, "index", None)
         X = self._validate(X, reset=False)
-        return self._windows(X, len(X))[0]
+        windows, ends = self._windows(X, len(X))
+        output = _get_output_config("transform", self)["dense"]
+        if output == "default":
+            return windows
+        # set_output(transform="pandas"/"polars"): one row per window, flattened
+        # step by step, columns named by get_feature_names_out; a pandas row is
+        # indexed by its window's last step.
+        flat = windows.reshape(len(windows), -1)
+        if output == "pandas":
+            return pd.DataFrame(flat, index=None if index is None else index[ends - 1])
+        return flat
+
+    def get_feature_names_out(self, input_features=None):
+        """Names of the flattened window's values, step by step: ``<feature>_t-<lag>``.
+
+        ``t-0`` is a window's last step. With ``set_output(transform="pandas")``,
+        :meth:`transform` returns one row per window with these columns, the
+        flat rows an :class:`RNNRegressor` reads with ``input_shape=(window,
+        n_features)``.
+
+        Parameters
+        ----------
+        input_features : array-like of str or None, default=None
+            The series' column names; default ``feature_names_in_`` or
+            ``x0, x1, ...``.
+
+        Returns
+        -------
+        ndarray of str, shape (window * n_features_in_,)
+        """
+        check_is_fitted(self)
+        names = _check_feature_names_in(self, input_features)
+        return np.array([f"{name}_t-{self.window - 1 - step}" for step in range(self.window)
+                         for name in names], dtype=object)
 
     def transform_with_targets(self, X):
         """Windows that have targets, and their targets: the values that follow.

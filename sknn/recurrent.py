@@ -3,6 +3,7 @@
 from numbers import Integral
 
 import numpy as np
+import pandas as pd
 import scipy.sparse as sp
 import torch
 from sklearn.utils.validation import check_array, validate_data
@@ -116,6 +117,7 @@ class _BaseRNN(BaseNeuralNet):
 
     def _check_input(self, X, *, reset, dtype=np.float32):
         """Validate ``X`` in any of its forms; return ``(n, T, F)`` or ``(padded, lengths)``."""
+        X = self._as_sequences(X)
         if is_sequence_list(X) and is_ragged(X):
             return self._check_sequence_list(X, reset=reset, dtype=dtype)
         X = validate_data(self, X, reset=reset, ensure_2d=False, allow_nd=True,
@@ -148,6 +150,21 @@ class _BaseRNN(BaseNeuralNet):
             self._check_width(X.shape[2], table=False, reset=reset)
         self._check_step_features(X.shape[2], X.shape[1], reset=reset, table=table)
         return to_tensor(np.ascontiguousarray(X))
+
+    @staticmethod
+    def _as_sequences(X):
+        """A pandas Series of sequences as a list; a list mixing scalars and arrays refused."""
+        if isinstance(X, pd.Series) and X.dtype == object:
+            return X.to_list()
+        if isinstance(X, (list, tuple)) or (isinstance(X, np.ndarray) and X.dtype == object):
+            dims = [np.ndim(item) for item in X]
+            if any(dims) and not all(dims):
+                bad = dims.index(0)
+                raise ValueError(
+                    f"X mixes sequences and scalars: item {bad} is {X[bad]!r}. Each item of a "
+                    "list X is one sequence, an array of shape (n_steps,) or (n_steps, "
+                    "n_features).")
+        return X
 
     def _check_sequence_list(self, X, *, reset, dtype):
         validate_data(self, X, reset=reset, skip_check_array=True, ensure_2d=False)
@@ -205,6 +222,13 @@ class _BaseRNN(BaseNeuralNet):
         return None
 
     # -- network --------------------------------------------------------------
+    def _make_net(self, X, device, batch_size, n, previous=None):
+        if self.precision == "float16" and device.type == "cpu":
+            raise ValueError("precision='float16' is not supported for recurrent networks on "
+                             "the CPU (torch has no float16 LSTM/GRU kernels there); use "
+                             "precision='bfloat16' or 'float32', or a GPU.")
+        return super()._make_net(X, device, batch_size, n, previous=previous)
+
     def _build_module(self, X, n_outputs):
         inputs = X[0] if isinstance(X, tuple) else X
         return RecurrentNet(

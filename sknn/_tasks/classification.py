@@ -10,7 +10,7 @@ from .._base import partial_fit_available
 from .._data import to_tensor, weighted_mean
 from .._params import Param
 from .._sklearn import StrOptions, _check_y, _fit_context
-from .._validation import ravel_column
+from .._validation import check_label_types, ravel_column
 from ..modules import SigmoidCrossEntropy, SoftmaxCrossEntropy
 
 
@@ -36,8 +36,16 @@ class ClassifierTask(ClassifierMixin):
         started ``fit`` needs exactly the classes of the previous fit.
         """
         y = ravel_column(_check_y(y, multi_output=True, estimator=self))
+        check_label_types(y)
         check_classification_targets(y)
-        multilabel = type_of_target(y) == "multilabel-indicator"
+        kind = type_of_target(y)
+        if kind == "multiclass-multioutput":
+            raise ValueError(
+                f"y has {y.shape[1]} columns of labels (multiclass-multioutput), which "
+                f"{type(self).__name__} does not support. Fit one estimator per column "
+                "(sklearn.multioutput.MultiOutputClassifier), or pass a 0/1 indicator "
+                "matrix for multilabel targets.")
+        multilabel = kind == "multilabel-indicator"
         if reset:
             if multilabel:
                 labels = np.arange(y.shape[1])

@@ -7,8 +7,8 @@ from sklearn.base import RegressorMixin
 from .._base import partial_fit_available
 from .._data import to_tensor
 from .._params import Param
-from .._sklearn import StrOptions, _check_y, _fit_context
-from .._validation import ravel_column
+from .._sklearn import StrOptions, _fit_context
+from .._validation import check_numeric_target, ravel_column
 from ..modules import HalfSquaredError, PoissonDeviance
 
 
@@ -23,7 +23,7 @@ class RegressorTask(RegressorMixin):
     )
 
     def _encode_target(self, y, *, reset, incremental=False, classes=None):
-        y = ravel_column(_check_y(y, multi_output=True, y_numeric=True, estimator=self))
+        y = ravel_column(check_numeric_target(self, y))
         if self.loss == "poisson" and np.any(y < 0):
             raise ValueError(
                 "Some value(s) of y are negative which is not allowed for Poisson regression."
