@@ -172,6 +172,9 @@ class BaseNeuralNet(FittedAttributes, VersionedState, BaseEstimator):
                 max_grad_norm=self.max_grad_norm,
                 score=None if valid is None else self._validation_score(raw_valid),
             )
+            # In-place (fused) optimizer steps need not bump the tensors' version
+            # counters that key the float64 prediction copy: drop it.
+            self.net_.__dict__.pop("_float64_copy", None)
         self.net_.random_state_ = stream["state"]
         if not incremental and not self.net_.converged_:
             if self.solver == "lbfgs":
@@ -291,6 +294,7 @@ class BaseNeuralNet(FittedAttributes, VersionedState, BaseEstimator):
         kwargs = {} if sample_weight_val is None else {"sample_weight": sample_weight_val}
 
         def score(output, target, sample_weight):
+            self.net_.__dict__.pop("_float64_copy", None)  # the weights changed this epoch
             return torch.tensor(float(scorer(self, X_val, y_val, **kwargs)))
 
         return score

@@ -1,5 +1,6 @@
 """Estimators around the user's own ``torch.nn.Module``."""
 
+import contextlib
 import inspect
 from collections.abc import Mapping
 
@@ -8,17 +9,96 @@ import scipy.sparse as sp
 import torch
 from sklearn.utils.validation import check_array, check_consistent_length, validate_data
 from torch import nn
+from torch.overrides import TorchFunctionMode
 
 from ._base import BaseNeuralNet
 from ._data import call_module, n_samples, take, to_tensor
 from ._params import Param, declare_parameters
 from ._tasks import ClassifierTask, RegressorTask
-from .modules import MLP
+from .modules import MLP, SoftmaxCrossEntropy
 
 _PREFIX = "module__"
 
 # Arguments the estimator fills in from the data, when the module takes them.
 _DATA_ARGUMENTS = ("n_features", "n_outputs")
+
+# torch functions whose output is a probability or its log, by ``__name__``
+# (``nn.Softmax``, ``nn.Sigmoid``, ... call them too), and what they make.
+_PROBABILITY_FUNCTIONS = {
+    "softmax": "softmax", "_softmax": "softmax", "special_softmax": "softmax",
+    "softmin": "softmin",
+    "sigmoid": "sigmoid", "sigmoid_": "sigmoid", "special_expit": "sigmoid",
+    "log_softmax": "log_softmax", "_log_softmax": "log_softmax",
+    "special_log_softmax": "log_softmax",
+    "log_sigmoid": "log_sigmoid", "logsigmoid": "log_sigmoid",
+}
+# torch functions that return their first argument's values unchanged.
+_SAME_VALUES = frozenset({
+    "view", "view_as", "reshape", "reshape_as", "flatten", "squeeze", "unsqueeze",
+    "contiguous", "clone", "detach", "to", "float", "double", "type", "type_as",
+})
+
+
+class _OutputTrace(TorchFunctionMode):
+    """Which function, in which layer, made the output of one forward pass.
+
+    As a torch function mode it tags every tensor a softmax, softmin,
+    sigmoid, log-softmax or log-sigmoid returns (the layers ``nn.Softmax``,
+    ``nn.Sigmoid``, ... and the functions alike) with the function and the
+    leaf layer it ran in (found with forward hooks), and carries the tag
+    through reshapes and copies. Use it as a context manager around the
+    forward pass, then call :meth:`remove_hooks`.
+    """
+
+    def __init__(self, module):
+        super().__init__()
+        self._made_by = {}  # id(tensor) -> (tensor, function kind, layer or None)
+        self._running = []  # the leaf layers whose forward is running: (name, type name)
+        self._handles = []
+        for name, layer in module.named_modules():
+            if not any(True for _ in layer.children()):
+                with contextlib.suppress(RuntimeError):  # scripted modules may take none
+                    self._handles.append(layer.register_forward_pre_hook(self._enter(name)))
+                    self._handles.append(layer.register_forward_hook(self._leave))
+
+    def _enter(self, name):
+        def hook(layer, inputs):
+            self._running.append((name, type(layer).__name__))
+        return hook
+
+    def _leave(self, layer, inputs, output):
+        if self._running:
+            self._running.pop()
+
+    def remove_hooks(self):
+        for handle in self._handles:
+            handle.remove()
+
+    def __torch_function__(self, func, types, args=(), kwargs=None):
+        result = func(*args, **(kwargs or {}))
+        if isinstance(result, torch.Tensor):
+            name = getattr(func, "__name__", "")
+            tag = None
+            if name in _PROBABILITY_FUNCTIONS:
+                tag = (_PROBABILITY_FUNCTIONS[name], self._running[-1] if self._running else None)
+            elif name in _SAME_VALUES and args:
+                tag = self.origin(args[0])
+            if tag is not None:
+                self._made_by[id(result)] = (result, *tag)
+            elif name.endswith("_"):  # changed in place: no longer what it was
+                self._made_by.pop(id(result), None)
+        return result
+
+    def origin(self, tensor):
+        """``(kind, layer)`` of a tensor a probability function made, else None.
+
+        ``kind`` is 'softmax', 'softmin', 'sigmoid', 'log_softmax' or
+        'log_sigmoid'; ``layer`` the ``(name, type name)`` of the leaf layer it
+        ran in, or None when ``forward`` called the function itself.
+        """
+        entry = self._made_by.get(id(tensor))
+        return entry[1:] if entry is not None and entry[0] is tensor else None
+
 
 class _BaseModuleNet(BaseNeuralNet):
     """The user-module family: its parameters, its input and its module."""
@@ -34,14 +114,17 @@ class _BaseModuleNet(BaseNeuralNet):
                 for a dict input the dict ``{key: X[key].shape[1]}`` (1 for 1-D
                 entries);
               - ``n_outputs``: the width its output must have: 1 for a binary
-                classifier (one logit), the number of classes for a multiclass one,
-                the number of labels for a multilabel one, the number of targets
-                for a regressor.
+                classifier (one logit; a module that returns two logits, one per
+                class, is accepted too), the number of classes for a multiclass
+                one, the number of labels for a multilabel one, the number of
+                targets for a regressor.
 
               ``forward`` receives a batch of ``X`` (one tensor, or the entries of
               a dict as keyword arguments) and returns a tensor of shape
-              ``(batch, n_outputs)``: logits for a classifier (no softmax/sigmoid),
-              values for a regressor (the log of the mean for ``loss='poisson'``).
+              ``(batch, n_outputs)``: logits for a classifier (no softmax/sigmoid:
+              a classifier refuses, before training, a module that returns
+              probabilities; log-softmax outputs are accepted), values for a
+              regressor (the log of the mean for ``loss='poisson'``).
               The default, :class:`sknn.modules.MLP`, is a dense network with one
               hidden layer of 100 units (``module__hidden_layer_sizes`` and its
               other arguments are parameters).""",
@@ -209,27 +292,66 @@ class _BaseModuleNet(BaseNeuralNet):
 
         This also materialises lazy layers before the optimizer is built.
         """
+        output, _ = self._probe(module, X)
+        self._check_shape(output, X, n_outputs)
+
+    @staticmethod
+    def _probe(module, X, trace=False):
+        """The module's output for two samples (eval mode, no gradient).
+
+        Returns ``(output, trace)``: with ``trace``, an :class:`_OutputTrace`
+        of the forward pass, else None.
+        """
         head = take(X, slice(0, 2))
+        tracer = _OutputTrace(module) if trace else None
         was_training = module.training
         module.eval()
         try:
             with torch.no_grad():
-                output = call_module(module, head)
+                if tracer is None:
+                    output = call_module(module, head)
+                else:
+                    with tracer:
+                        output = call_module(module, head)
         finally:
+            if tracer is not None:
+                tracer.remove_hooks()
             module.train(was_training)
-        expected = (n_samples(head), n_outputs)
+        return output, tracer
+
+    def _check_shape(self, output, X, n_outputs, also=None):
+        """``output`` must be ``(2 samples, n_outputs)`` (or ``(2, also)``)."""
+        expected = (min(2, n_samples(X)), n_outputs)
         shape = tuple(output.shape) if isinstance(output, torch.Tensor) else None
-        if shape != expected:
+        if shape != expected and (also is None or shape != (expected[0], also)):
             got = f"shape {shape}" if shape is not None else type(output).__name__
+            other = f" or {(expected[0], also)}" if also is not None else ""
             raise ValueError(
                 f"{_name(self.module)} returned {got} for {expected[0]} samples; "
-                f"{type(self).__name__} needs a tensor of shape {expected} "
+                f"{type(self).__name__} needs a tensor of shape {expected}{other} "
                 f"(n_outputs={n_outputs}; take an `n_outputs` argument to be told it)."
             )
 
 
 def _name(module):
     return getattr(module, "__qualname__", None) or type(module).__name__
+
+
+def _class_codes(target):
+    """Binary class codes as int64 ``(n,)``, from those or from ``(n, 1)`` floats."""
+    return target if target.dtype == torch.int64 else target.reshape(-1).to(torch.int64)
+
+
+class _BinaryTwoLogits(SoftmaxCrossEntropy):
+    """The softmax cross-entropy of a binary classifier whose module returns two logits.
+
+    The target may be int64 class codes, or the ``(n, 1)`` floats a binary
+    target is encoded as for one logit: a fresh fit encodes its target (and
+    any ``X_val``) before the module is built and tells its width.
+    """
+
+    def forward(self, logits, target):
+        return super().forward(logits, _class_codes(target))
 
 
 @declare_parameters
@@ -240,8 +362,11 @@ class NeuralNetClassifier(ClassifierTask, _BaseModuleNet):
     classifier interface: labels of any type in and out, ``predict_proba``,
     class and sample weights, early stopping, and every training parameter
     of :class:`MLPClassifier`. The module returns logits; the loss is the
-    softmax cross-entropy (multiclass) or the sigmoid cross-entropy (binary:
-    one logit; multilabel: one per label).
+    softmax cross-entropy (multiclass, or binary with two logits) or the
+    sigmoid cross-entropy (binary: one logit; multilabel: one per label).
+    A module that returns probabilities (a final ``nn.Softmax`` or
+    ``nn.Sigmoid``, as skorch's modules often have) is refused before
+    training; log-probabilities (``nn.LogSoftmax``) train as logits.
 
     Parameters
     ----------
@@ -294,6 +419,73 @@ class NeuralNetClassifier(ClassifierTask, _BaseModuleNet):
     >>> clf.set_params(module__hidden=8).module_params
     {'hidden': 8}
     """
+
+    # -- the module's output: one or two logits, never probabilities ------------
+
+    def _two_logits(self):
+        """Whether a binary target trains two logits (a softmax) rather than one."""
+        return not self._multilabel and len(self.classes_) == 2 and self.n_outputs_ == 2
+
+    def _make_criterion(self):
+        # _make_net builds the module (which may switch to two logits) first.
+        return _BinaryTwoLogits() if self._two_logits() else super()._make_criterion()
+
+    def _score_output(self, output, target, sample_weight):
+        if self._two_logits():
+            target = _class_codes(target)
+        return super()._score_output(output, target, sample_weight)
+
+    def _check_output(self, module, X, n_outputs):
+        """The shape, one or two logits for a binary target, and no probabilities.
+
+        Two logits for a binary target switch the task to a softmax over two
+        outputs (``n_outputs_ = 2``, ``out_activation_ = 'softmax'``), which
+        the loss, score, predictions and later target encodings follow; a
+        target encoded before the switch (``(n, 1)`` floats) is read as class
+        codes by the loss and the score.
+        """
+        output, trace = self._probe(module, X, trace=True)
+        binary = not self._multilabel and len(self.classes_) == 2 and n_outputs == 1
+        self._check_shape(output, X, n_outputs, also=2 if binary else None)
+        softmax = not self._multilabel and output.shape[1] > 1
+        self._check_logits(output, trace, softmax)
+        if binary and output.shape[1] == 2:
+            self.n_outputs_, self.out_activation_ = 2, "softmax"
+
+    def _check_logits(self, output, trace, softmax):
+        """Refuse an output that is a probability (or, for a sigmoid loss, a log of one)."""
+        kind, layer = trace.origin(output) or (None, None)
+        if kind == "log_softmax" and softmax:
+            return  # log-probabilities: softmax(log p) = p, so they train as logits
+        if kind is not None:
+            raise ValueError(self._not_logits(kind, layer, softmax))
+        if softmax:
+            rows = output.detach().to(torch.float64)
+            if bool((rows >= 0).all()) and bool(((rows.sum(1) - 1).abs() <= 1e-5).all()):
+                raise ValueError(
+                    f"{type(self).__name__}'s module must return logits; {_name(self.module)} "
+                    "returned rows that are non-negative and sum to 1, probabilities: "
+                    "remove the final softmax (predict_proba applies it) or return "
+                    "log-probabilities (log_softmax)."
+                )
+
+    def _not_logits(self, kind, layer, softmax):
+        if layer is not None:
+            name, layer_type = layer
+            where = f"its last layer{f' {name!r}' if name else ''} is {layer_type}"
+        else:
+            where = f"{_name(self.module)}.forward returns the output of {kind}()"
+        applied = "softmax" if softmax else "sigmoid"
+        if kind == "log_softmax":
+            advice = ("a one-logit binary or a multilabel classifier applies a sigmoid to "
+                      "each output: return logits without it (log_softmax over one column "
+                      "is always 0; a binary module may return two logits instead)")
+        elif kind in ("softmax", "softmin") and softmax:
+            advice = (f"remove it (the loss and predict_proba apply the softmax) or use "
+                      f"{'LogSoftmax' if layer is not None else 'log_softmax'}")
+        else:
+            advice = f"remove it (the loss and predict_proba apply the {applied})"
+        return f"{type(self).__name__}'s module must return logits; {where}: {advice}."
 
 
 @declare_parameters

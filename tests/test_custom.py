@@ -10,11 +10,14 @@ import pytest
 import torch
 from conftest import assert_search_picked, fit_quietly
 from sklearn.base import clone
+from sklearn.datasets import load_breast_cancer
 from sklearn.exceptions import ConvergenceWarning
-from sklearn.model_selection import GridSearchCV, cross_val_score
+from sklearn.model_selection import GridSearchCV, StratifiedKFold, cross_val_score
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
+from skorch.callbacks import Callback
 from torch import nn
+from torch.nn import functional as F
 
 from sknn import NeuralNetClassifier, NeuralNetRegressor
 from sknn.modules import MLP
@@ -72,6 +75,54 @@ class TinyConv(nn.Module):
 
 def linear_factory(n_features, n_outputs, bias=True):
     return nn.Linear(n_features, n_outputs, bias=bias)
+
+
+class SkorchStyle(nn.Module):
+    """Written as for skorch: fixed output width, optionally a final layer."""
+
+    def __init__(self, n_features, num_units=16, n_out=2, last=None):
+        super().__init__()
+        self.layers = nn.Sequential(nn.Linear(n_features, num_units), nn.ReLU(),
+                                    nn.Linear(num_units, n_out),
+                                    *([] if last is None else [last]))
+
+    def forward(self, x):
+        return self.layers(x)
+
+
+class FunctionalEnd(nn.Module):
+    """Ends with a function call rather than a layer."""
+
+    def __init__(self, n_features, n_outputs, end="softmax"):
+        super().__init__()
+        self.linear = nn.Linear(n_features, n_outputs)
+        self.end = end
+
+    def forward(self, x):
+        z = self.linear(x)
+        if self.end == "softmax":
+            return F.softmax(z, dim=1)
+        if self.end == "sigmoid":
+            return torch.sigmoid(z).view(len(z), -1)
+        return z.exp() / z.exp().sum(1, keepdim=True)  # a softmax written out
+
+
+EVENTS = []
+
+
+class RecordTraining(Callback):
+    """Records the training notifications (in this process's EVENTS)."""
+
+    def on_train_begin(self, net, **kwargs):
+        EVENTS.append("train")
+
+    def on_epoch_end(self, net, **kwargs):
+        EVENTS.append("epoch")
+
+
+@pytest.fixture(scope="module")
+def breast_cancer():
+    return load_breast_cancer(return_X_y=True)
 
 
 # -- module__ parameters -------------------------------------------------------
@@ -221,3 +272,108 @@ def test_bad_modules_raise_before_training(iris, params, message):
     with pytest.raises(ValueError, match=message):
         clf.fit(Xb, yb)
     assert not hasattr(clf, "net_")
+
+
+# -- modules written for skorch: two logits for binary, probabilities ---------------
+
+def test_binary_two_logits_match_one_logit_in_cross_validation(breast_cancer):
+    X, y = breast_cancer
+    cv = StratifiedKFold(5, shuffle=True, random_state=0)
+    params = dict(max_iter=20, learning_rate_init=0.01, random_state=0)
+    scores = {}
+    for name, clf in [("one logit", NeuralNetClassifier(Net, **params)),
+                      ("two logits", NeuralNetClassifier(SkorchStyle, **params))]:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", ConvergenceWarning)
+            scores[name] = cross_val_score(make_pipeline(StandardScaler(), clf), X, y, cv=cv)
+    print({name: round(score.mean(), 4) for name, score in scores.items()})
+    assert scores["one logit"].mean() > 0.94 and scores["two logits"].mean() > 0.94
+    assert abs(scores["one logit"].mean() - scores["two logits"].mean()) <= 0.02
+    two = fit_quietly(NeuralNetClassifier(SkorchStyle, **params), X[:100], y[:100])
+    assert two.module_.layers[-1].out_features == 2
+    assert (two.n_outputs_, two.out_activation_) == (2, "softmax")
+
+
+def test_binary_two_logits_string_labels_partial_fit_warm_start(breast_cancer):
+    X, y = breast_cancer
+    X = StandardScaler().fit_transform(X)
+    labels = np.array(["malignant", "benign"])[y]
+    clf = fit_quietly(NeuralNetClassifier(SkorchStyle, **FAST), X, labels)
+    np.testing.assert_array_equal(clf.classes_, ["benign", "malignant"])
+    proba = clf.predict_proba(X)
+    assert proba.shape == (len(X), 2) and clf.score(X, labels) > 0.95
+    np.testing.assert_allclose(proba.sum(1), 1, rtol=1e-6)
+    # columns follow classes_: the second is P('malignant')
+    np.testing.assert_array_equal(clf.predict(X), clf.classes_[(proba[:, 1] > 0.5).astype(int)])
+    assert proba[labels == "malignant", 1].mean() > 0.8
+    np.testing.assert_allclose(np.exp(clf.predict_log_proba(X[:20])), proba[:20], rtol=1e-6)
+    stopped = fit_quietly(NeuralNetClassifier(SkorchStyle, early_stopping=True, **FAST),
+                          X, labels)
+    assert stopped.best_validation_score_ > 0.9
+
+    partial = NeuralNetClassifier(SkorchStyle, **FAST)
+    partial.partial_fit(X, labels, classes=["benign", "malignant"])
+    for _ in range(4):
+        partial.partial_fit(X, labels)
+    assert partial.n_outputs_ == 2 and partial.t_ == 5 * len(X)
+    assert partial.score(X, labels) > 0.9
+
+    warm = NeuralNetClassifier(SkorchStyle, warm_start=True, class_weight="balanced",
+                               **{**FAST, "max_iter": 5})
+    fit_quietly(warm, X, labels)
+    module = warm.module_
+    fit_quietly(warm, X, labels)
+    assert warm.module_ is module and len(warm.loss_curve_) == 10
+    assert warm.loss_curve_[-1] < warm.loss_curve_[0] and warm.score(X, labels) > 0.9
+
+
+@pytest.mark.parametrize("module,params,target,message", [
+    (SkorchStyle, {"n_out": 3, "last": nn.Softmax(dim=1)}, "multiclass",
+     r"must return logits; its last layer 'layers.3' is Softmax: remove it .*LogSoftmax"),
+    (SkorchStyle, {"n_out": 2, "last": nn.Softmax(dim=-1)}, "binary",
+     r"must return logits; its last layer 'layers.3' is Softmax"),
+    (SkorchStyle, {"n_out": 1, "last": nn.Sigmoid()}, "binary",
+     r"must return logits; its last layer 'layers.3' is Sigmoid: remove it"),
+    (SkorchStyle, {"n_out": 2, "last": nn.Sigmoid()}, "multilabel",
+     r"its last layer 'layers.3' is Sigmoid"),
+    (SkorchStyle, {"n_out": 1, "last": nn.LogSoftmax(dim=1)}, "binary",
+     r"is LogSoftmax: .*one column is always 0"),
+    (FunctionalEnd, {"end": "softmax"}, "multiclass",
+     r"FunctionalEnd.forward returns the output of softmax\(\): remove it"),
+    (FunctionalEnd, {"end": "sigmoid"}, "binary", r"output of sigmoid\(\)"),
+    (FunctionalEnd, {"end": "written out"}, "multiclass", r"non-negative and sum to 1"),
+])
+def test_probability_outputs_are_refused_before_training(iris, module, params, target,
+                                                         message):
+    X, y = iris
+    y = {"multiclass": y, "binary": y % 2, "multilabel": np.c_[y == 0, y == 1]}[target]
+    clf = NeuralNetClassifier(module, module_params=params, callbacks=[RecordTraining()],
+                              **FAST)
+    EVENTS.clear()
+    with pytest.raises(ValueError, match=message):
+        clf.fit(X, y)
+    assert EVENTS == [] and not hasattr(clf, "net_")
+
+
+def test_log_softmax_outputs_train_as_logits(iris, breast_cancer):
+    X, y = iris
+    plain = fit_quietly(NeuralNetClassifier(SkorchStyle, module_params={"n_out": 3}, **FAST),
+                        X, y)
+    log = fit_quietly(NeuralNetClassifier(
+        SkorchStyle, module_params={"n_out": 3, "last": nn.LogSoftmax(dim=1)}, **FAST), X, y)
+    # log_softmax(log_softmax(z)) = log_softmax(z): the same loss, the same training
+    assert log.score(X, y) == plain.score(X, y) > 0.85
+    np.testing.assert_allclose(log.predict_proba(X), plain.predict_proba(X), atol=1e-5)
+    Xb, yb = breast_cancer
+    Xb = StandardScaler().fit_transform(Xb)
+    binary = fit_quietly(NeuralNetClassifier(
+        SkorchStyle, module_params={"last": nn.LogSoftmax(dim=1)}, **FAST), Xb, yb)
+    assert binary.n_outputs_ == 2 and binary.score(Xb, yb) > 0.95
+
+
+def test_regressor_outputs_are_not_checked(regression):
+    X, y = regression
+    squashed = (y > 0).astype(float)  # a sigmoid may end a regressor
+    reg = fit_quietly(NeuralNetRegressor(SkorchStyle, module_params={
+        "n_out": 1, "last": nn.Sigmoid()}, **FAST), X, squashed)
+    assert np.all((reg.predict(X) >= 0) & (reg.predict(X) <= 1))

@@ -72,7 +72,7 @@ def test_skorch_early_stopping_on_valid_loss(cancer):
 def test_validation_callbacks_without_validation_data_are_refused(cancer, callback):
     X, _, y, _ = cancer
     clf = MLPClassifier(max_iter=2, callbacks=[callback], **FAST)
-    with pytest.raises(ValueError, match="no validation data. Pass X_val= and y_val="):
+    with pytest.raises(ValueError, match=r"no validation data\. Pass X_val= and y_val="):
         clf.fit(X, y)
     assert not hasattr(clf, "net_")
 
@@ -154,3 +154,17 @@ def test_validation_data_routed_through_a_pipeline(cancer):
     fitted = pipe[-1]
     # The network saw the validation set scaled by the pipeline's scaler.
     assert fitted.validation_scores_[-1] == pytest.approx(pipe.score(X_val, y_val), abs=1e-6)
+
+
+def test_a_scorer_sees_every_epoch_and_predictions_after_fit_are_current(cancer):
+    X, X_val, y, y_val = cancer
+    scored = fit_quietly(MLPClassifier(max_iter=8, scoring="roc_auc", **FAST), X, y,
+                         X_val=X_val, y_val=y_val)
+    plain = fit_quietly(MLPClassifier(max_iter=8, **FAST), X, y, X_val=X_val, y_val=y_val)
+    # The scorer predicts with the weights of each epoch, not a stale copy.
+    assert len(set(scored.validation_scores_)) > 1
+    # Same training, so the same network: float64 predictions agree with float32 ones.
+    np.testing.assert_allclose(scored.predict_proba(X_val), plain.predict_proba(X_val),
+                               atol=1e-5)
+    np.testing.assert_allclose(scored.predict_proba(X_val),
+                               plain.predict_proba(X_val.astype(np.float32)), atol=1e-5)
