@@ -36,6 +36,7 @@ from ._fitted import FittedAttributes
 from ._params import TRAINING, check_skorch_keywords
 from ._sklearn import _check_sample_weight, _fit_context, _safe_indexing
 from ._state import VersionedState, restore, snapshot
+from ._threads import intra_op_threads, step_flops, threads_for
 from ._training import SknnNet, make_optimizer_kwargs
 from ._validation import check_float32_range
 
@@ -164,14 +165,15 @@ class BaseNeuralNet(FittedAttributes, VersionedState, BaseEstimator):
                 self.net_ = self._make_net(X, device, batch_size, n,
                                            previous=getattr(self, "net_", None))
             self.net_.batch_size = batch_size
-            self.n_iter_ = self.net_.fit_epochs(
-                to_device(train, device),
-                to_device(valid, device),
-                epochs=1 if incremental else self.max_iter,
-                shuffle=self.shuffle,
-                max_grad_norm=self.max_grad_norm,
-                score=None if valid is None else self._validation_score(raw_valid),
-            )
+            with self._threads(batch_size, training=True):
+                self.n_iter_ = self.net_.fit_epochs(
+                    to_device(train, device),
+                    to_device(valid, device),
+                    epochs=1 if incremental else self.max_iter,
+                    shuffle=self.shuffle,
+                    max_grad_norm=self.max_grad_norm,
+                    score=None if valid is None else self._validation_score(raw_valid),
+                )
             # In-place (fused) optimizer steps need not bump the tensors' version
             # counters that key the float64 prediction copy: drop it.
             self.net_.__dict__.pop("_float64_copy", None)
@@ -354,8 +356,21 @@ class BaseNeuralNet(FittedAttributes, VersionedState, BaseEstimator):
         """
         check_is_fitted(self)
         data = self._check_input(X, reset=False, dtype=self._prediction_dtype(X))
-        return self.net_.predict_tensor(to_device(data, self.net_.device), PREDICT_BATCH_ROWS,
-                                        fn=fn)
+        with self._threads(min(n_samples(data), PREDICT_BATCH_ROWS), training=False):
+            return self.net_.predict_tensor(to_device(data, self.net_.device),
+                                            PREDICT_BATCH_ROWS, fn=fn)
+
+    def _threads(self, rows, *, training):
+        """``n_threads``: torch's intra-op threads for a step over ``rows`` samples."""
+        if self.n_threads is None:
+            return intra_op_threads(None)
+        n_params = sum(p.numel() for p in self.module_.parameters())
+        flops = step_flops(n_params, rows, self._positions_per_sample(), training=training)
+        return intra_op_threads(threads_for(self.n_threads, flops))
+
+    def _positions_per_sample(self):
+        """How often a sample uses each weight: 1 for dense layers (see ``n_threads``)."""
+        return 1
 
     def _prediction_dtype(self, X):
         """The dtype to compute in: float64 for input that is not float32 on the CPU."""

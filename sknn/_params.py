@@ -328,6 +328,16 @@ TRAINING = (
           """'auto' (CUDA, else MPS, else CPU), 'cpu', 'cuda', 'cuda:N' or 'mps'.
           A device named explicitly that is not available is an error at fit.
           The device used is ``device_``."""),
+    Param("n_threads", "auto",
+          [StrOptions({"auto"}), Interval(Integral, 1, None, closed="left"), None],
+          "'auto', int or None",
+          """Torch's intra-op threads during each call to ``fit``, ``partial_fit``
+          and prediction, restored when the call returns. 'auto' uses one
+          thread when a training or prediction step is too small to gain from
+          more (about 2e7 floating-point operations, measured on a 2-core
+          CPU), which also keeps small networks fast on a busy machine, and
+          torch's setting otherwise; an int sets the count; None leaves
+          torch's setting alone."""),
     Param("precision", "float32", [StrOptions({"float32", "bfloat16", "float16"})],
           "{'float32', 'bfloat16', 'float16'}",
           """Precision of the training steps. 'bfloat16' and 'float16' run the

@@ -253,6 +253,9 @@ class _BaseConv(BaseNeuralNet):
             **per_layer,
         )
 
+    def _positions_per_sample(self):
+        return math.prod(self.input_shape_[1:])
+
     def _summary_input(self):
         return to_tensor(np.zeros((2, *self.input_shape_), dtype=np.float32))
 

@@ -244,6 +244,9 @@ class _BaseRNN(BaseNeuralNet):
             dropout=self.dropout,
         )
 
+    def _positions_per_sample(self):
+        return self._sequence_shape[0]
+
     def _summary_input(self):
         return torch.zeros(2, *self._sequence_shape)
 
