@@ -5,8 +5,13 @@ PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.sknn-installed
 # The CPU build of torch; pyproject.toml itself only asks for torch>=2.2.
 TORCH  ?= torch==2.13.0
+# `make test-min`: the suite on the lowest versions pyproject.toml promises.
+VENV_MIN  := .venv-min
+PY_MIN    := $(VENV_MIN)/bin/python
+STAMP_MIN := $(VENV_MIN)/.sknn-installed
+MIN_PINS  := .ci/min-versions.txt
 
-.PHONY: demo test bench clean
+.PHONY: demo test test-min bench fuzz clean
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)
@@ -20,10 +25,27 @@ demo: $(STAMP)
 	$(PY) examples/tabular_pipeline.py
 
 test: $(STAMP)
+	$(PY) -m ruff check .
 	$(PY) -m pytest -q -n auto
+
+$(PY_MIN):
+	$(PYTHON) -m venv $(VENV_MIN)
+
+# Core dependencies at their floors plus the test runner; the optional
+# extras' tests skip there.
+$(STAMP_MIN): $(PY_MIN) pyproject.toml $(MIN_PINS)
+	$(PY_MIN) -m pip install -q -r $(MIN_PINS) -e . pytest pytest-xdist hypothesis
+	touch $(STAMP_MIN)
+
+test-min: $(STAMP_MIN)
+	$(PY_MIN) -m pytest -q -n auto
 
 bench: $(STAMP)
 	$(PY) benchmarks/run_all.py
 
+# The fuzz test with a large budget (CI runs a small one).
+fuzz: $(STAMP)
+	SKNN_FUZZ_EXAMPLES=2000 $(PY) -m pytest -q -n auto tests/test_fuzz.py
+
 clean:
-	rm -rf $(VENV) build *.egg-info
+	rm -rf $(VENV) $(VENV_MIN) build *.egg-info

@@ -774,11 +774,24 @@ def test_compile_trains_the_same_network_and_keeps_module_plain(iris, compile_):
         MLPClassifier(compile="yes").fit(X, y)
 
 
-@pytest.mark.parametrize("solver,fused", [("adam", True), ("sgd", True), ("rmsprop", None)])
-def test_optimizers_use_fused_kernels_where_torch_has_them(iris, solver, fused):
+def _has_cpu_fused_kernel(optimizer):
+    try:
+        optimizer([torch.nn.Parameter(torch.zeros(1))], fused=True)
+    except (RuntimeError, TypeError, ValueError):
+        return False
+    return True
+
+
+@pytest.mark.parametrize("solver,optimizer", [
+    ("adam", torch.optim.Adam), ("sgd", torch.optim.SGD), ("rmsprop", None),
+])
+def test_optimizers_use_fused_kernels_where_torch_has_them(iris, solver, optimizer):
+    # torch >= 2.4 has CPU kernels for fused Adam(W) and SGD; older ones fall back.
+    fused = True if optimizer is not None and _has_cpu_fused_kernel(optimizer) else None
     X, y = iris
     clf = fit_quietly(MLPClassifier(solver=solver, **FAST), X, y)
     assert clf.net_.optimizer_.defaults.get("fused") == fused
+    assert all(group.get("fused") == fused for group in clf.net_.optimizer_.param_groups)
 
 
 def test_optimizer_without_a_fused_kernel_falls_back(monkeypatch):
@@ -786,11 +799,13 @@ def test_optimizer_without_a_fused_kernel_falls_back(monkeypatch):
 
     class NoFusedAdam(torch.optim.Adam):
         def __init__(self, params, fused=None, **kwargs):
+            # As torch's own check does, refuse after the param groups got their defaults.
+            super().__init__(params, fused=fused, **kwargs)
             if fused:
                 raise RuntimeError("no fused kernel on this device")
-            super().__init__(params, **kwargs)
 
     monkeypatch.setattr(_training, "_FUSED", (NoFusedAdam,))
-    params = [torch.nn.Parameter(torch.zeros(2))]
-    optimizer = _training.build_optimizer(NoFusedAdam, params, lr=0.1)
+    groups = [{"params": [torch.nn.Parameter(torch.zeros(2))], "weight_decay": 0.0}]
+    optimizer = _training.build_optimizer(NoFusedAdam, groups, lr=0.1)
     assert optimizer.defaults["lr"] == 0.1 and not optimizer.defaults["fused"]
+    assert not optimizer.param_groups[0]["fused"]

@@ -43,10 +43,13 @@ KNOWN_DIFFERENCES = {
                                     "saddle where L-BFGS-B's gradient test stops it (R^2 0.81)",
 }
 
-CONFTEST = textwrap.dedent(f"""
+# scikit-learn < 1.8 only matches the message's first line, which sknn's shares.
+NEWER_ONLY = {"test_early_stopping_stratified": "Classes with"}
+
+CONFTEST = textwrap.dedent("""
     import pytest
 
-    KNOWN = {sorted(KNOWN_DIFFERENCES)!r}
+    KNOWN = {known!r}
 
     @pytest.fixture
     def global_random_seed():
@@ -68,7 +71,9 @@ def test_scikit_learns_mlp_tests_pass_on_sknn(tmp_path):
         pytest.skip("scikit-learn's test module imports its MLPs differently now")
     (tmp_path / "test_mlp.py").write_text(
         text.replace(IMPORT, "from sknn import MLPClassifier, MLPRegressor"))
-    (tmp_path / "conftest.py").write_text(CONFTEST)
+    known = sorted(name for name in KNOWN_DIFFERENCES
+                   if name not in NEWER_ONLY or NEWER_ONLY[name] in text)
+    (tmp_path / "conftest.py").write_text(CONFTEST.format(known=known))
     result = subprocess.run(
         [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "-p", "no:xdist",
          "-W", "ignore", "test_mlp.py"],
