@@ -8,17 +8,6 @@ where they are declared (:mod:`sknn._params`).
 
 import string
 
-_CALLBACKS = """\
-callbacks : list of skorch callbacks or None, default=None
-        Passed to the skorch net (copied, never changed): they receive the
-        train, epoch and batch notifications and see every epoch's history
-        (``train_loss``, ``train_loss_best``, ``valid_loss``,
-        ``valid_loss_best`` and ``valid_score`` with ``early_stopping``,
-        ``dur``). skorch's ``EarlyStopping``, ``Checkpoint``,
-        ``GradientNormClipping`` and epoch-level ``LRScheduler`` work; the
-        history has no per-batch rows. With 'lbfgs' only the train
-        notifications are sent."""
-
 _ATTRIBUTES = """\
 n_features_in_ : int
         Number of features seen during fit.

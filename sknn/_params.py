@@ -357,12 +357,23 @@ TRAINING = (
           the fitted ``module_`` is the plain module."""),
     MAX_GRAD_NORM,
     Param("callbacks", None, [list, None], "list of skorch callbacks or None",
-          """Passed to the skorch net (copied, never changed): they receive the
-          train, epoch and batch notifications and see every epoch's history
-          (``train_loss``, ``train_loss_best``, ``valid_loss``,
-          ``valid_loss_best`` and ``valid_score`` with ``early_stopping``,
-          ``dur``). skorch's ``EarlyStopping``, ``Checkpoint``,
-          ``GradientNormClipping`` and epoch-level ``LRScheduler`` work; the
-          history has no per-batch rows. With 'lbfgs' only the train
-          notifications are sent."""),
+          """skorch callbacks; every one in ``skorch.callbacks`` works. They get
+        skorch's notifications with skorch's arguments (the training and
+        validation data as skorch datasets, a batch as ``(X, y)`` with its
+        ``loss`` and ``y_pred``) and skorch's history: per epoch
+        ``train_loss``, ``train_loss_best``, ``dur`` and, with validation
+        data, ``valid_loss``, ``valid_loss_best`` and ``valid_score``; per
+        batch ``train_loss``/``valid_loss`` and
+        ``train_batch_size``/``valid_batch_size``. Scorers (``EpochScoring``,
+        ``BatchScoring``) see the net, which predicts what ``y`` holds in
+        training: class codes ``0 .. n_classes - 1``, not the labels. Each
+        fit uses deep copies, so the instances passed stay as they were; a
+        callback that cannot be copied (``TensorBoard`` with its
+        ``SummaryWriter``) is used as given, and scikit-learn's ``clone``
+        (``GridSearchCV``) fails on it. The host reads the losses once per
+        epoch, or once per batch as in skorch when a callback implements
+        ``on_batch_begin`` or ``on_batch_end``; without callbacks the
+        history has no per-batch rows. skorch's own printing (``PrintLog``
+        with its default sink, ``EarlyStopping``'s notes) follows
+        ``verbose``. With 'lbfgs' only the train notifications are sent."""),
 )

@@ -17,7 +17,7 @@ __all__ = [
     "_check_feature_names_in",
     "_check_sample_weight",
     "_check_y",
-    "_safe_indexing",
     "_fit_context",
     "_get_output_config",
+    "_safe_indexing",
 ]

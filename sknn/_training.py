@@ -4,33 +4,44 @@
 at (module/optimizer/criterion initialisation, callbacks, history, pickling
 that maps CUDA tensors to the CPU when CUDA is gone) and replaces its
 ``Dataset``/``DataLoader`` batch path, which assembles every batch sample by
-sample, with slices of tensors that already live on the training device. The
-running loss stays on the device; the host reads it once per epoch.
+sample, with slices of tensors that already live on the training device.
 
-scikit-learn's training semantics are callbacks on that net:
-:class:`Convergence` (``tol``/``n_iter_no_change``, early stopping, the
-'adaptive' learning rate), :class:`LearningRateSchedule` and
-:class:`ProgressLog` (``verbose``).
+It keeps skorch's callback protocol: the train, epoch, batch and gradient
+notifications with skorch's arguments, and a history with skorch's
+per-batch rows. What each fit does per batch follows from its callbacks
+(:class:`~sknn._batch_loop.BatchPlan`): the losses stay on the device and
+the host reads them once per epoch unless a callback listens to every batch.
+The batch loop lives in :mod:`sknn._batch_loop`, predictions in
+:mod:`sknn._outputs` and the L-BFGS runner in :mod:`sknn._lbfgs`.
+
+scikit-learn's training semantics are callbacks on that net
+(:mod:`sknn._callbacks`): ``Convergence`` (``tol``/``n_iter_no_change``,
+early stopping, the 'adaptive' learning rate), ``LearningRateSchedule`` and
+``ProgressLog`` (``verbose``).
 """
 
+import contextlib
 import copy
-import functools
 import math
+import pickle
+import signal
+import threading
 import warnings
 
 import torch
 from sklearn.exceptions import ConvergenceWarning
 from skorch import NeuralNet
-from skorch.callbacks import Callback, EpochTimer
+from skorch.callbacks import EpochTimer
 from skorch.exceptions import DeviceWarning
 
-from ._data import call_module, n_samples, take, to_device, weighted_mean
+from ._batch_loop import BatchLoop, BatchPlan
+from ._data import to_device, weighted_mean
 from ._device import mps_available
+from ._lbfgs import run_lbfgs
+from ._outputs import DeviceDataset, NetOutputs
 
 SOLVERS = ("adam", "adamw", "sgd", "rmsprop", "adagrad", "lbfgs")
 LEARNING_RATES = ("constant", "invscaling", "adaptive", "step", "exponential", "cosine")
-
-_BATCH_HOOKS = ("on_batch_begin", "on_batch_end", "on_grad_computed")
 
 
 def make_optimizer_kwargs(estimator, batch_size):
@@ -76,11 +87,14 @@ def build_optimizer(optimizer, params, **kwargs):
     of a loop of per-tensor kernels, with the same arithmetic: a plain torch
     loop over the MLP benchmark's job ran in 0.79x the time with fused Adam
     on a 2-core CPU. torch versions or devices without the kernel get the
-    default implementation.
+    default implementation. A refused attempt leaves ``params`` as they
+    were (torch writes its defaults into param group dicts before refusing).
     """
+    params = list(params)
     if optimizer in _FUSED and "fused" not in kwargs:
         try:
-            return optimizer(params, fused=True, **kwargs)
+            groups = [dict(group) if isinstance(group, dict) else group for group in params]
+            return optimizer(groups, fused=True, **kwargs)
         except (RuntimeError, TypeError, ValueError):  # no fused kernel here
             pass
     return optimizer(params, **kwargs)
@@ -90,15 +104,41 @@ class DivergenceError(ValueError):
     """Training loss became NaN or infinite."""
 
 
-class SknnNet(NeuralNet):
+@contextlib.contextmanager
+def _watching_ctrl_c():
+    """Yield a list that gets an entry when a real Ctrl-C (SIGINT) arrives in the block.
+
+    skorch's callbacks stop training by raising ``KeyboardInterrupt``, and so
+    does Python's SIGINT handler. Wrapping that handler (from the main
+    thread, where signal handlers live) tells the two apart.
+    """
+    seen = []
+    previous = signal.getsignal(signal.SIGINT)
+    if not callable(previous) or threading.current_thread() is not threading.main_thread():
+        yield seen
+        return
+
+    def handler(signum, frame):
+        seen.append(signum)
+        previous(signum, frame)
+
+    signal.signal(signal.SIGINT, handler)
+    try:
+        yield seen
+    finally:
+        signal.signal(signal.SIGINT, previous)
+
+
+class SknnNet(BatchLoop, NetOutputs, NeuralNet):
     """A skorch ``NeuralNet`` trained on device-resident tensors.
 
     The estimator builds it with an initialised module and a per-sample
     criterion, then calls :meth:`fit_epochs` with ``(X, y, sample_weight)``
     tensors already on ``device``. Batches are slices (or, when shuffling,
-    index gathers) of those tensors. User callbacks receive the usual skorch
-    notifications; batch-level notifications are sent only to callbacks that
-    implement them.
+    index gathers) of those tensors. Callbacks receive skorch's
+    notifications with skorch's arguments; the training and validation data
+    are :class:`~sknn._outputs.DeviceDataset` objects and a batch is
+    ``(X, y)``.
 
     Examples
     --------
@@ -114,8 +154,11 @@ class SknnNet(NeuralNet):
     """
 
     def __init__(self, module, *args, l2_penalty=0.0, max_fun=15000, tol=1e-4,
-                 precision="float32", compile=False, **kwargs):
-        super().__init__(module, *args, train_split=None, verbose=0, compile=compile, **kwargs)
+                 precision="float32", compile=False, verbose=0, **kwargs):
+        # verbose: skorch's callbacks print (PrintLog with its default sink,
+        # EarlyStopping's and Checkpoint's notes) only for a verbose net.
+        super().__init__(module, *args, train_split=None, verbose=verbose, compile=compile,
+                         **kwargs)
         self.l2_penalty = l2_penalty
         self.max_fun = max_fun
         self.tol = tol
@@ -130,6 +173,33 @@ class SknnNet(NeuralNet):
     @property
     def _default_callbacks(self):
         return [("epoch_timer", EpochTimer())]
+
+    @staticmethod
+    def copy_callbacks(callbacks):
+        """Copies of ``callbacks`` for a new net; one that cannot be copied is used itself.
+
+        Each fit gets fresh callbacks, as it gets a fresh module, and the
+        caller's instances stay as they were. A callback holding what
+        ``copy.deepcopy`` cannot copy (skorch's ``TensorBoard`` with its
+        ``SummaryWriter``) is used as given.
+
+        Examples
+        --------
+        >>> import threading
+        >>> from skorch.callbacks import EarlyStopping
+        >>> from sknn._training import SknnNet
+        >>> stopper, lock = EarlyStopping(), threading.Lock()
+        >>> copies = SknnNet.copy_callbacks([stopper, ("held", lock)])
+        >>> copies[0] is stopper, copies[1][1] is lock
+        (False, True)
+        """
+        copies = []
+        for callback in callbacks or []:
+            try:
+                copies.append(copy.deepcopy(callback))
+            except (TypeError, AttributeError, RuntimeError, copy.Error, pickle.PickleError):
+                copies.append(callback)
+        return copies
 
     def initialize_optimizer(self, triggered_directly=None):
         """Build the optimizer with weight decay on weight matrices only."""
@@ -146,12 +216,10 @@ class SknnNet(NeuralNet):
         self.optimizer_ = build_optimizer(self.optimizer, groups, lr=self.lr, **kwargs)
         return self
 
-    def on_batch_begin(self, net, batch=None, training=False, **kwargs):
-        # skorch opens a history row per batch; sknn records per epoch only.
-        pass
-
-    def infer(self, x, **fit_params):
-        return call_module(self.module_, x)
+    def on_batch_end(self, net, batch=None, training=False, y_pred=None, **kwargs):
+        # The net hears first: classes_ (for scorers) needs the output width.
+        if y_pred is not None:
+            self.note_output(y_pred)
 
     def torch_compile(self, module, name):
         # skorch would replace module_ by its compiled wrapper; sknn keeps the
@@ -208,11 +276,7 @@ class SknnNet(NeuralNet):
         self.stop_message_ = None
         self.converged_ = False
         lbfgs = self.optimizer == "lbfgs"
-        hooks = {
-            name: [cb for _, cb in self.callbacks_
-                   if getattr(type(cb), name) is not getattr(Callback, name)]
-            for name in _BATCH_HOOKS
-        }
+        plan = BatchPlan.for_callbacks([cb for _, cb in self.callbacks_])
         self.__dict__.pop("_float64_copy", None)  # the weights are about to change
         home = train[1].device
         if lbfgs:
@@ -223,42 +287,69 @@ class SknnNet(NeuralNet):
             work = torch.device("cpu") if home.type == "mps" else home
             self.module_.to(work, torch.float64)
             train = to_device(train, work, torch.float64)
+        data = {"dataset_train": DeviceDataset(*train),
+                "dataset_valid": None if valid is None else DeviceDataset(*valid)}
         X, y, _ = train
-        self.notify("on_train_begin", X=X, y=y)
-        ran = 0
         try:
-            if lbfgs:
-                ran = self.run_lbfgs(train, epochs)
-            for _ in range(0 if lbfgs else epochs):
-                self.notify("on_epoch_begin", dataset_train=train, dataset_valid=valid)
-                loss = self.run_train_epoch(train, shuffle, max_grad_norm, hooks)
-                ran += 1
-                self.record_loss("train_loss", loss)
-                self.history.record("train_batch_count", -(-n_samples(X) // self.batch_size))
-                if valid is not None:
-                    valid_loss, valid_score = self.evaluate(valid, score)
-                    self.record_loss("valid_loss", valid_loss)
-                    if valid_score is not None:
-                        self.history.record("valid_score", valid_score)
-                self.notify("on_epoch_end", dataset_train=train, dataset_valid=valid)
-                if self.stop_message_ is not None:
-                    break
-        except KeyboardInterrupt:
-            # skorch's callbacks (EarlyStopping, say) stop training this way.
-            pass
-        except DivergenceError as error:
-            # With a validation set, the best epoch's weights are still good.
-            convergence = dict(self.callbacks_).get("convergence")
-            if valid is None or convergence is None or convergence.best_state_ is None:
-                raise
-            self.stop_message_ = f"{error} Keeping the best validation epoch's weights."
-            warnings.warn(self.stop_message_, ConvergenceWarning, stacklevel=2)
+            with _watching_ctrl_c() as ctrl_c:
+                self.notify("on_train_begin", X=X, y=y)
+                ran = self._run_epochs(plan, data, epochs, ctrl_c, shuffle=shuffle,
+                                       max_grad_norm=max_grad_norm, score=score)
         finally:
             if lbfgs:
                 self.module_.to(home, torch.float32)
         self.notify("on_train_end", X=X, y=y)
         self.module_.eval()
         return ran
+
+    def _run_epochs(self, plan, data, epochs, ctrl_c, **options):
+        """The epochs of :meth:`fit_epochs` (or the L-BFGS run); return how many ran.
+
+        A ``KeyboardInterrupt`` from a callback stops training, as in skorch;
+        one from a real Ctrl-C (``ctrl_c`` is not empty) aborts the fit.
+        """
+        ran = 0
+        try:
+            if self.optimizer == "lbfgs":
+                return self.run_lbfgs(data["dataset_train"].tensors, epochs,
+                                      batch_rows=plan.rows)
+            for _ in range(epochs):
+                self.notify("on_epoch_begin", **data)
+                self.run_epoch(plan, **data, **options)
+                ran += 1
+                self.notify("on_epoch_end", **data)
+                if self.stop_message_ is not None:
+                    break
+        except KeyboardInterrupt:
+            if ctrl_c:
+                raise
+        except DivergenceError as error:
+            # With a validation set, the best epoch's weights are still good.
+            convergence = dict(self.callbacks_).get("convergence")
+            if data["dataset_valid"] is None or convergence is None \
+                    or convergence.best_state_ is None:
+                raise
+            self.stop_message_ = f"{error} Keeping the best validation epoch's weights."
+            warnings.warn(self.stop_message_, ConvergenceWarning, stacklevel=4)
+        return ran
+
+    def run_lbfgs(self, train, max_iter, batch_rows=False):
+        """Full-batch L-BFGS-B training (see :func:`sknn._lbfgs.run_lbfgs`).
+
+        Callbacks see ``on_train_begin``/``on_train_end`` only.
+        """
+        return run_lbfgs(self, train, max_iter, batch_rows=batch_rows)
+
+    def run_epoch(self, plan, dataset_train, dataset_valid=None, shuffle=True,
+                  max_grad_norm=None, score=None):
+        """Train one epoch, then validate; record the losses (and ``valid_score``)."""
+        self.record_loss("train_loss",
+                         self.run_train_epoch(dataset_train, plan, shuffle, max_grad_norm))
+        if dataset_valid is not None:
+            valid_loss, valid_score = self.run_valid_epoch(dataset_valid, plan, score)
+            self.record_loss("valid_loss", valid_loss)
+            if valid_score is not None:
+                self.history.record("valid_score", valid_score)
 
     def record_loss(self, name, loss):
         """Record ``name`` and, as skorch's callbacks expect, ``name + '_best'``."""
@@ -270,170 +361,6 @@ class SknnNet(NeuralNet):
         self.history.record(name + "_best", loss < lowest[name])
         lowest[name] = min(lowest[name], loss)
 
-    def run_train_epoch(self, train, shuffle, max_grad_norm, hooks):
-        """One pass over ``train`` in mini-batches; returns the mean loss."""
-        X, y, w = train
-        n = n_samples(X)
-        batch_size = self.batch_size
-        device = y.device
-        order = torch.randperm(n, device=device) if shuffle else None
-        total = torch.zeros((), device=device)
-        self.module_.train()
-        optimizer = self.optimizer_
-        parameters = list(self.module_.parameters()) if max_grad_norm else None
-        autocast, scaler = self._mixed_precision(device)
-        module = self._training_module()
-        for start in range(0, n, batch_size):
-            index = slice(start, start + batch_size) if order is None else \
-                order[start:start + batch_size]
-            batch = (take(X, index), y[index], None if w is None else w[index])
-            for cb in hooks["on_batch_begin"]:
-                cb.on_batch_begin(self, batch=batch, training=True)
-            optimizer.zero_grad(set_to_none=True)
-            if autocast is None:
-                loss = self._batch_loss(module, batch)
-                loss.backward()
-            else:
-                with autocast:
-                    loss = self._batch_loss(module, batch)
-                scaler.scale(loss).backward()
-                scaler.unscale_(optimizer)
-            for cb in hooks["on_grad_computed"]:
-                cb.on_grad_computed(self, named_parameters=list(self.get_all_learnable_params()),
-                                    batch=batch, training=True)
-            if max_grad_norm:
-                torch.nn.utils.clip_grad_norm_(parameters, max_grad_norm)
-            if scaler is None:
-                optimizer.step()
-            else:
-                scaler.step(optimizer)
-                scaler.update()
-            detached = loss.detach()
-            total += detached * (batch[1].shape[0] if batch[2] is None else batch[2].sum())
-            for cb in hooks["on_batch_end"]:
-                cb.on_batch_end(self, batch=batch, training=True, loss=detached)
-        self.samples_seen_ += n
-        weight = n if w is None else w.sum()
-        with torch.no_grad():
-            return self._finite(float(total / weight) + float(self.penalty()))
-
-    def _batch_loss(self, module, batch):
-        X, y, w = batch
-        return self.get_loss(call_module(module, X), y, sample_weight=w)
-
-    def _mixed_precision(self, device):
-        """``(autocast context, grad scaler)`` for ``precision``; ``(None, None)`` for float32.
-
-        The scaler only scales with 'float16' (bfloat16 has float32's range).
-        """
-        if self.precision == "float32":
-            return None, None
-        dtype = torch.bfloat16 if self.precision == "bfloat16" else torch.float16
-        scaler = torch.amp.GradScaler(device.type, enabled=self.precision == "float16")
-        return torch.autocast(device.type, dtype=dtype), scaler
-
-    def run_lbfgs(self, train, max_iter):
-        """Minimise the full-batch loss with scipy's L-BFGS-B, as scikit-learn does.
-
-        Parameters and gradients travel as one float64 vector; scipy applies
-        its own stopping rules (``gtol=tol``, ``maxiter=max_iter``,
-        ``maxfun=max_fun``). Each iteration becomes a row of the history.
-        Callbacks see ``on_train_begin``/``on_train_end`` only. Returns the
-        number of iterations.
-        """
-        from scipy.optimize import minimize
-
-        X, y, w = train
-        params = [p for p in self.module_.parameters() if p.requires_grad]
-        self.module_.train()
-
-        def loss_and_grad(theta):
-            torch.nn.utils.vector_to_parameters(
-                torch.from_numpy(theta).to(params[0].device), params)
-            for param in params:
-                param.grad = None
-            loss = self.get_loss(self.infer(X), y, sample_weight=w) + self.penalty()
-            loss.backward()
-            grads = [torch.zeros_like(p) if p.grad is None else p.grad for p in params]
-            return loss.item(), torch.nn.utils.parameters_to_vector(grads).cpu().numpy()
-
-        losses = []
-        result = minimize(
-            loss_and_grad,
-            torch.nn.utils.parameters_to_vector(params).detach().cpu().numpy(),
-            method="L-BFGS-B", jac=True,
-            callback=lambda intermediate_result: losses.append(intermediate_result.fun),
-            options={"maxiter": max_iter, "maxfun": self.max_fun, "gtol": self.tol},
-        )
-        torch.nn.utils.vector_to_parameters(torch.from_numpy(result.x).to(params[0].device),
-                                            params)
-        self._finite(float(result.fun))
-        rows = losses or [float(result.fun)]  # converged before a first iteration
-        for loss in rows:
-            self.history.new_epoch()
-            self.history.record("epoch", len(self.history))
-            self.history.record("train_loss", loss)
-        self.samples_seen_ += len(rows) * n_samples(X)
-        self.stop_message_ = f"L-BFGS-B: {result.message}"
-        self.converged_ = bool(result.success)
-        return len(rows)
-
-    def evaluate(self, valid, score=None):
-        """Return ``(loss, score)`` on a held-out ``(X, y, sample_weight)`` set."""
-        X, y, w = valid
-        self.module_.eval()
-        with torch.inference_mode():
-            y_pred = self.infer(X)
-            loss = float(self.get_loss(y_pred, y, sample_weight=w))
-            value = None if score is None else float(score(y_pred, y, w))
-        return loss, value
-
-    def predict_tensor(self, X, batch_size, fn=None):
-        """Outputs of ``fn`` (default: the module's forward) for ``X``, batched.
-
-        The module runs in eval mode under ``torch.inference_mode``. Float64
-        input on the CPU runs through a float64 copy of the module, so that
-        each row's result does not depend on the other rows of its batch
-        (float32 BLAS kernels round differently for different batch shapes).
-
-        Parameters
-        ----------
-        X : tensor or tuple/dict of tensors
-            Input on the module's device.
-        batch_size : int
-            Rows per forward pass.
-        fn : callable or None
-            ``fn(module, *inputs)``; None calls the module itself.
-        """
-        module = self.module_
-        first = X if isinstance(X, torch.Tensor) else next(iter(
-            X.values() if isinstance(X, dict) else X))
-        if first.dtype == torch.float64:
-            module = self._float64_module()
-        if module.training:  # fit_epochs leaves the module in eval mode
-            module.eval()
-
-        def forward(chunk):
-            return call_module(module, chunk) if fn is None else \
-                call_module(functools.partial(fn, module), chunk)
-
-        n = n_samples(X)
-        with torch.inference_mode():
-            if n <= batch_size:
-                return forward(X)
-            return torch.cat([forward(take(X, slice(start, start + batch_size)))
-                              for start in range(0, n, batch_size)])
-
-    def _float64_module(self):
-        """A float64 copy of the module, remade whenever its tensors change."""
-        # In-place updates (optimizer steps, load_state_dict) bump _version.
-        key = (id(self.module_), *(t._version for t in self.module_.state_dict().values()))
-        cached = getattr(self, "_float64_copy", None)
-        if cached is None or cached[0] != key:
-            cached = (key, copy.deepcopy(self.module_).double())
-            self._float64_copy = cached
-        return cached[1]
-
     def __getstate__(self):
         state = super().__getstate__()
         state.pop("_float64_copy", None)
@@ -444,7 +371,8 @@ class SknnNet(NeuralNet):
         # skorch maps CUDA tensors to the CPU when CUDA is gone; do the same for MPS.
         if str(state.get("device", "")).startswith("mps") and not mps_available():
             warnings.warn(f"Setting self.device = cpu since the requested device "
-                          f"({state['device']}) is not available.", DeviceWarning)
+                          f"({state['device']}) is not available.", DeviceWarning,
+                          stacklevel=2)
             state["device"] = "cpu"
         super().__setstate__(state)
 

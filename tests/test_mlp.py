@@ -12,7 +12,6 @@ import pandas as pd
 import pytest
 import scipy.sparse as sp
 import torch
-from conftest import assert_search_picked, fit_quietly
 from sklearn.base import clone
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.model_selection import GridSearchCV, cross_val_score
@@ -20,6 +19,7 @@ from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 from skorch.callbacks import Callback, EarlyStopping
 
+from conftest import assert_search_picked, fit_quietly
 from sknn import DivergenceError, MLPClassifier, MLPRegressor
 
 FAST = dict(hidden_layer_sizes=(16,), max_iter=30, learning_rate_init=0.01, random_state=0)
@@ -46,7 +46,7 @@ def test_pipeline_grid_search_and_cross_validation(iris):
 
 @pytest.mark.parametrize("dumps,loads", [
     (pickle.dumps, pickle.loads),
-    (lambda est: _joblib_dump(est), lambda data: joblib.load(io.BytesIO(data))),  # noqa: PLW0108
+    (lambda est: _joblib_dump(est), lambda data: joblib.load(io.BytesIO(data))),
 ])
 def test_pickle_and_joblib_round_trip_gives_identical_output(iris, regression, dumps, loads):
     X, y = iris
@@ -284,7 +284,7 @@ def test_early_stopping_records_validation_scores_and_keeps_best(iris):
 
 
 class RecordSplit(Callback):
-    """Keeps the (X, y, sample weight) the net trains and validates on."""
+    """Keeps the datasets the net trains and validates on (their tensors: X, y, weight)."""
 
     def on_epoch_begin(self, net, dataset_train=None, dataset_valid=None, **kwargs):
         self.train_, self.valid_ = dataset_train, dataset_valid
@@ -302,7 +302,8 @@ def test_early_stopping_split_is_stratified_and_checked(iris, regression):
                                         **{**FAST, "max_iter": 1, "random_state": seed}), X, y)
         split = next(cb for _, cb in clf.net_.callbacks_ if isinstance(cb, RecordSplit))
         rows = {}
-        for part, (X_part, y_part, _) in [("train", split.train_), ("valid", split.valid_)]:
+        for part, data in [("train", split.train_), ("valid", split.valid_)]:
+            X_part, y_part, _ = data.tensors
             rows[part] = np.rint(X_part[:, 0].cpu().numpy() * n).astype(int)
             codes = y_part.cpu().numpy().ravel()
             np.testing.assert_array_equal(clf.classes_[codes], y[rows[part]])  # labels kept
