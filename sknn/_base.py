@@ -6,7 +6,6 @@ input check and the module; tasks (classifier, regressor) supply the target
 hooks (see :mod:`sknn._tasks`).
 """
 
-import copy
 import functools
 import warnings
 from numbers import Integral
@@ -29,7 +28,16 @@ from ._callbacks import (
     check_callbacks,
     check_monitors,
 )
-from ._data import check_tabular, fast_path, n_samples, take, to_device, to_tensor
+from ._data import (
+    check_tabular,
+    fast_path,
+    is_float32,
+    n_samples,
+    row_chunks,
+    take,
+    to_device,
+    to_tensor,
+)
 from ._device import random_stream, resolve_device
 from ._docs import fill_doc
 from ._fitted import FittedAttributes
@@ -325,7 +333,7 @@ class BaseNeuralNet(FittedAttributes, VersionedState, BaseEstimator):
                 self.learning_rate, self.learning_rate_init, self.power_t, self.max_iter)))
         if self.verbose:
             callbacks.append(("progress", ProgressLog(self.max_iter)))
-        callbacks += [copy.deepcopy(callback) for callback in self.callbacks or []]
+        callbacks += SknnNet.copy_callbacks(self.callbacks)
         net = SknnNet(
             self._build_module(X, self.n_outputs_) if previous is None else previous.module_,
             criterion=self._make_criterion(),
@@ -340,6 +348,7 @@ class BaseNeuralNet(FittedAttributes, VersionedState, BaseEstimator):
             tol=self.tol,
             precision=self.precision,
             compile=self.compile,
+            verbose=int(bool(self.verbose)),
             **{f"optimizer__{key}": value for key, value in optimizer_kwargs.items()},
         ).initialize()
         if previous is not None:
@@ -355,10 +364,26 @@ class BaseNeuralNet(FittedAttributes, VersionedState, BaseEstimator):
         (see :meth:`SknnNet.predict_tensor`); pass float32 for float32 speed.
         """
         check_is_fitted(self)
-        data = self._check_input(X, reset=False, dtype=self._prediction_dtype(X))
-        with self._threads(min(n_samples(data), PREDICT_BATCH_ROWS), training=False):
-            return self.net_.predict_tensor(to_device(data, self.net_.device),
-                                            PREDICT_BATCH_ROWS, fn=fn)
+        dtype = self._prediction_dtype(X)
+        device = self.net_.device
+        chunks = row_chunks(X, PREDICT_BATCH_ROWS)
+        if chunks is None:  # small, or a form that is validated whole (lists, dicts)
+            data = self._check_input(X, reset=False, dtype=dtype)
+            with self._threads(min(n_samples(data), PREDICT_BATCH_ROWS), training=False):
+                return self.net_.predict_tensor(to_device(data, device), PREDICT_BATCH_ROWS,
+                                                fn=fn)
+        # Large arrays and DataFrames are validated and converted chunk by chunk
+        # into a preallocated output: memory grows by one chunk plus the output.
+        output = None
+        with self._threads(PREDICT_BATCH_ROWS, training=False):
+            for start, chunk in chunks:
+                data = self._check_input(chunk, reset=False, dtype=dtype)
+                part = self.net_.predict_tensor(to_device(data, device), PREDICT_BATCH_ROWS,
+                                                fn=fn)
+                if output is None:
+                    output = part.new_empty((X.shape[0], *part.shape[1:]))
+                output[start:start + len(part)] = part
+        return output
 
     def _threads(self, rows, *, training):
         """``n_threads``: torch's intra-op threads for a step over ``rows`` samples."""
@@ -375,13 +400,13 @@ class BaseNeuralNet(FittedAttributes, VersionedState, BaseEstimator):
     def _prediction_dtype(self, X):
         """The dtype to compute in: float64 for input that is not float32 on the CPU."""
         on_cpu = torch.device(self.net_.device).type == "cpu"
-        return np.float64 if on_cpu and getattr(X, "dtype", None) != np.float32 else np.float32
+        return np.float64 if on_cpu and not is_float32(X) else np.float32
 
     @staticmethod
     def _as_output(tensor, X):
         """``tensor`` as a numpy array: float32 for float32 ``X``, else float64 (any device)."""
         array = tensor.cpu().numpy()
-        return array if getattr(X, "dtype", None) == np.float32 else array.astype(np.float64)
+        return array if is_float32(X) else array.astype(np.float64)
 
     def embed(self, X, layer=-1):
         """The learned representation: the output of a hidden layer.

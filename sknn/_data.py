@@ -6,6 +6,7 @@ that take several inputs) and batches are slices of it.
 """
 
 import numpy as np
+import pandas as pd
 import scipy.sparse as sp
 import torch
 from sklearn.utils.validation import validate_data
@@ -180,3 +181,36 @@ def is_ragged(items):
     """True when the sequences ``items`` differ in shape (or come as an object array)."""
     return len({np.shape(item) for item in items}) > 1 or (
         isinstance(items, np.ndarray) and items.dtype == object)
+
+
+def is_float32(X):
+    """Whether ``X`` holds float32 values: an array of that dtype, or a DataFrame of them.
+
+    Examples
+    --------
+    >>> import numpy as np, pandas as pd
+    >>> from sknn._data import is_float32
+    >>> is_float32(np.zeros(2, np.float32)), is_float32(pd.DataFrame({"a": [1.0]}))
+    (True, False)
+    """
+    if isinstance(X, pd.DataFrame):
+        return X.shape[1] > 0 and all(dtype == np.float32 for dtype in X.dtypes)
+    return getattr(X, "dtype", None) == np.float32
+
+
+def row_chunks(X, rows):
+    """``(start, X[start:start + rows])`` pairs over a large array, DataFrame or sparse matrix.
+
+    None for inputs of at most ``rows`` rows and for forms that are not
+    sliced by rows (lists of sequences, dicts of arrays).
+    """
+    if isinstance(X, pd.DataFrame):
+        n, take_rows = len(X), lambda start: X.iloc[start:start + rows]
+    elif (isinstance(X, np.ndarray) and X.ndim >= 2 and X.dtype != object) or (
+            sp.issparse(X) and X.format in ("csr", "csc")):
+        n, take_rows = X.shape[0], lambda start: X[start:start + rows]
+    else:
+        return None
+    if n <= rows:
+        return None
+    return ((start, take_rows(start)) for start in range(0, n, rows))
