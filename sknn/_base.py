@@ -153,6 +153,9 @@ class BaseNeuralNet(FittedAttributes, VersionedState, BaseEstimator):
         n = n_samples(X)
         if y.shape[0] != n:
             raise ValueError(f"X has {n} samples but y has {y.shape[0]}; they must match.")
+        if n < 2 and getattr(self, "batch_norm", False):
+            raise ValueError(f"batch_norm=True needs at least 2 samples to normalise a "
+                             f"batch; got {n}.")
         weights = self._sample_weights(sample_weight, y, n)
         given = self._validation_set(*(validation or (None, None, None)))
         check_callbacks(self.callbacks)

@@ -142,10 +142,20 @@ class BatchLoop:
                                 + float(self.penalty()))
 
     def _batches(self, n, order=None):
-        """Slices of ``range(n)`` of ``batch_size``, or of ``order`` when shuffling."""
-        for start in range(0, n, self.batch_size):
-            yield slice(start, start + self.batch_size) if order is None else \
-                order[start:start + self.batch_size]
+        """Slices of ``range(n)`` of ``batch_size``, or of ``order`` when shuffling.
+
+        Batch normalisation cannot train on one row: a one-row last batch
+        joins the batch before it when the module normalises batches.
+        """
+        starts = list(range(0, n, self.batch_size))
+        if len(starts) > 1 and n - starts[-1] == 1 and self._normalises_batches():
+            starts.pop()
+        for start, stop in zip(starts, [*starts[1:], n]):
+            yield slice(start, stop) if order is None else order[start:stop]
+
+    def _normalises_batches(self):
+        return any(isinstance(layer, torch.nn.modules.batchnorm._BatchNorm)
+                   for layer in self.module_.modules())
 
     def _step_context(self, device, max_grad_norm, plan):
         autocast, scaler = self._mixed_precision(device)

@@ -7,12 +7,12 @@ import threading
 import numpy as np
 import pytest
 import torch
-from conftest import fit_quietly
 from sklearn.datasets import load_iris
 from sklearn.exceptions import NotFittedError
 from skorch.callbacks import Callback
 
 import sknn
+from conftest import fit_quietly
 from sknn._state import InconsistentVersionWarning
 
 FAST = dict(hidden_layer_sizes=(8,), max_iter=3, learning_rate_init=0.01, random_state=0)
@@ -279,3 +279,43 @@ def test_sliding_windows_set_output():
     # The flat rows are what an RNN reads with input_shape=(window, n_features).
     default = sknn.SlidingWindows(window=3).fit(series).transform(series)
     np.testing.assert_array_equal(out.to_numpy().reshape(8, 3, 2), default)
+
+
+@pytest.mark.parametrize("make", [
+    lambda: sknn.MLPClassifier(hidden_layer_sizes=(8,), batch_norm=True, batch_size=10),
+    lambda: sknn.ConvClassifier(filters=(2,), hidden_layer_sizes=(), batch_norm=True,
+                                batch_size=10),
+], ids=["mlp", "conv"])
+def test_batch_norm_with_a_one_row_last_batch_trains(make):
+    rng = np.random.RandomState(0)
+    X = rng.normal(size=(21, 1, 6)).astype(np.float32)  # 21 % 10 == 1
+    y = np.arange(21) % 2
+    X = X.reshape(21, 6) if isinstance(make(), sknn.MLPClassifier) else X
+    model = fit_quietly(make().set_params(max_iter=3, random_state=0, callbacks=[Started()]),
+                        X, y)
+    assert model.n_iter_ == 3 and np.isfinite(model.loss_curve_).all()
+    # Two steps per epoch: the one-row batch joined the one before.
+    assert model.net_.history[-1, "batches", :, "train_batch_size"] == [10, 11]
+    with pytest.raises(ValueError, match="batch_norm=True needs at least 2 samples"):
+        make().partial_fit(X[:1], y[:1], classes=[0, 1])
+
+
+def test_ctrl_c_reaches_the_caller_of_a_search(iris):
+    from sklearn.model_selection import cross_val_score
+
+    X, y = iris
+    clf = sknn.MLPClassifier(callbacks=[FailAtEpoch(epoch=1, error=KeyboardInterrupt)], **FAST)
+    with pytest.raises(KeyboardInterrupt):
+        cross_val_score(clf, X, y, cv=2)
+
+
+def test_skorch_early_stopping_still_just_stops(iris):
+    from skorch.callbacks import EarlyStopping
+
+    X, y = iris
+    clf = fit_quietly(sknn.MLPClassifier(hidden_layer_sizes=(8,), max_iter=200, tol=0,
+                                         learning_rate_init=0.05, early_stopping=True,
+                                         random_state=0,
+                                         callbacks=[EarlyStopping(patience=2, threshold=0.5)]),
+                      X, y)
+    assert clf.n_iter_ < 200  # stopped by the callback's KeyboardInterrupt, not aborted
