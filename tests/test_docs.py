@@ -1,0 +1,27 @@
+"""The code in the guides runs as written."""
+
+import pathlib
+import re
+import warnings
+
+import pytest
+from sklearn.exceptions import ConvergenceWarning
+
+DOCS = pathlib.Path(__file__).parent.parent / "docs"
+GUIDES = ["callbacks.md", "autoencoder.md"]  # the guides whose code runs on its own
+
+
+def code_blocks(name):
+    return re.findall(r"```python\n(.*?)```", (DOCS / name).read_text(), flags=re.DOTALL)
+
+
+@pytest.mark.parametrize("name", GUIDES)
+def test_guide_code_runs(name, tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    blocks = code_blocks(name)
+    assert blocks
+    namespace = {"checkpoints": str(tmp_path / "checkpoints")}
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        for block in blocks:
+            exec(compile(block, f"{name}", "exec"), namespace)
