@@ -122,7 +122,8 @@ class BatchLoop:
         n = len(dataset)
         device = dataset.y.device
         order = torch.randperm(n, device=device) if shuffle else None
-        self.module_.train()
+        if not self.module_.training:  # train() walks every submodule: only when needed
+            self.module_.train()
         context = self._step_context(device, max_grad_norm, plan)
         losses, weights, sizes = [], [], []
         for index in self._batches(n, order):

@@ -249,7 +249,8 @@ class SknnNet(BatchLoop, NetOutputs, NeuralNet):
         """``0.5 * l2_penalty * ||W||^2`` over weight matrices (scikit-learn's term)."""
         if not self.l2_penalty:
             return 0.0
-        squares = sum(p.pow(2).sum() for p in self.module_.parameters() if p.ndim > 1)
+        squares = sum(torch.vdot(p.reshape(-1), p.reshape(-1))  # one kernel per matrix
+                      for p in self.module_.parameters() if p.ndim > 1)
         return 0.5 * self.l2_penalty * squares
 
     # -- training -------------------------------------------------------
