@@ -45,7 +45,8 @@ bench: $(STAMP)
 
 # The fuzz test with a large budget (CI runs a small one).
 fuzz: $(STAMP)
-	SKNN_FUZZ_EXAMPLES=2000 $(PY) -m pytest -q -n auto tests/test_fuzz.py
+	SKNN_FUZZ_PROFILE=explore SKNN_FUZZ_EXAMPLES=$(or $(EXAMPLES),1000) \
+		$(PY) -m pytest -q -n auto tests/test_fuzz.py::test_fuzz
 
 clean:
 	rm -rf $(VENV) $(VENV_MIN) build *.egg-info

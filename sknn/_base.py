@@ -8,7 +8,7 @@ hooks (see :mod:`sknn._tasks`).
 
 import functools
 import warnings
-from numbers import Integral
+from numbers import Integral, Real
 
 import numpy as np
 import pandas as pd
@@ -46,7 +46,7 @@ from ._sklearn import _check_sample_weight, _fit_context, _safe_indexing
 from ._state import VersionedState, restore, snapshot
 from ._threads import intra_op_threads, step_flops, threads_for
 from ._training import SknnNet, make_optimizer_kwargs
-from ._validation import check_float32_range
+from ._validation import check_float32_range, not_numbers
 
 # Rows per forward pass at prediction time.
 PREDICT_BATCH_ROWS = 16384
@@ -88,6 +88,19 @@ class BaseNeuralNet(FittedAttributes, VersionedState, BaseEstimator):
         if ready is not None:
             return torch.from_numpy(ready)
         return to_tensor(check_tabular(self, X, reset=reset, dtype=dtype))
+
+    def _numeric_input(self, X, *, reset, dtype=np.float32, name="X"):
+        """:meth:`_check_input`, with a clear error for input that is not numbers."""
+        try:
+            return self._check_input(X, reset=reset, dtype=dtype)
+        except (TypeError, ValueError) as error:
+            if not not_numbers(error):
+                raise
+            raise ValueError(
+                f"{name} holds values that are not numbers (strings, say); "
+                f"{type(self).__name__} needs numeric input. Encode categorical columns "
+                "first, e.g. with sklearn.preprocessing.OneHotEncoder in a "
+                "sklearn.compose.ColumnTransformer.") from error
 
     def _build_module(self, X, n_outputs):
         """Return the untrained ``nn.Module`` for input ``X`` and ``n_outputs``."""
@@ -142,8 +155,10 @@ class BaseNeuralNet(FittedAttributes, VersionedState, BaseEstimator):
         if incremental and self.early_stopping:
             raise ValueError("partial_fit does not support early_stopping=True")
         device = resolve_device(str(self.device)) if reset else torch.device(self.net_.device)
-        raw = (X, y, sample_weight)
-        X = self._check_input(X, reset=reset)
+        # The user's own data, for a scoring scorer on a validation split; a
+        # scalar weight weighs every sample alike.
+        raw = (X, y, None if isinstance(sample_weight, Real) else sample_weight)
+        X = self._numeric_input(X, reset=reset)
         if y is None and self.__sklearn_tags__().target_tags.required:
             raise ValueError(f"This {type(self).__name__} estimator requires y to be passed, "
                              "but the target y is None.")
@@ -162,6 +177,9 @@ class BaseNeuralNet(FittedAttributes, VersionedState, BaseEstimator):
         check_monitors(self.callbacks, has_validation=given is not None or (
             self.early_stopping and not incremental and self.solver != "lbfgs"))
         batch_size = self._batch_size(n)
+        if batch_size < 2 and getattr(self, "batch_norm", False):
+            raise ValueError("batch_norm=True needs batches of at least 2 rows to normalise; "
+                             f"batch_size={self.batch_size} gives {batch_size}.")
         # Each call continues the estimator's random stream where the last one
         # stopped, so n calls of partial_fit train as fit does for n epochs.
         seed, state = (self._draw_seed(), None) if reset else (None, self.net_.random_state_)
@@ -267,8 +285,13 @@ class BaseNeuralNet(FittedAttributes, VersionedState, BaseEstimator):
             index = torch.from_numpy(np.sort(index))
             return take(X, index), y[index], None if weights is None else weights[index]
 
-        raw_valid = tuple(None if part is None else _safe_indexing(part, np.sort(valid_index))
-                          for part in raw)
+        def raw_subset(part, is_dict=False):  # a dict input: each of its arrays
+            if is_dict:
+                return {key: raw_subset(value) for key, value in part.items()}
+            return None if part is None else _safe_indexing(part, np.sort(valid_index))
+
+        raw_valid = tuple(raw_subset(part, is_dict=i == 0 and isinstance(X, dict))
+                          for i, part in enumerate(raw))
         return subset(train_index), subset(valid_index), raw_valid
 
     def _validation_set(self, X_val, y_val, sample_weight_val):
@@ -284,7 +307,7 @@ class BaseNeuralNet(FittedAttributes, VersionedState, BaseEstimator):
         target_required = self.__sklearn_tags__().target_tags.required
         if target_required and y_val is None:
             raise ValueError("X_val was given without y_val; pass both to validate on them.")
-        X = self._check_input(X_val, reset=False)
+        X = self._numeric_input(X_val, reset=False, name="X_val")
         y = self._encode_target(y_val, reset=False, incremental=True) if target_required else X
         n = n_samples(X)
         if y.shape[0] != n:
@@ -302,6 +325,10 @@ class BaseNeuralNet(FittedAttributes, VersionedState, BaseEstimator):
         """
         if self.scoring is None:
             return self._score_output
+        if isinstance(self.scoring, str) and not hasattr(self, "predict"):
+            raise ValueError(f"scoring={self.scoring!r} needs predict, which "
+                             f"{type(self).__name__} does not have: pass a callable "
+                             "scorer(estimator, X, y), or scoring=None for its own score.")
         scorer = check_scoring(self, scoring=self.scoring)
         X_val, y_val, sample_weight_val = raw_valid
         kwargs = {} if sample_weight_val is None else {"sample_weight": sample_weight_val}
@@ -371,7 +398,7 @@ class BaseNeuralNet(FittedAttributes, VersionedState, BaseEstimator):
         device = self.net_.device
         chunks = row_chunks(X, PREDICT_BATCH_ROWS)
         if chunks is None:  # small, or a form that is validated whole (lists, dicts)
-            data = self._check_input(X, reset=False, dtype=dtype)
+            data = self._numeric_input(X, reset=False, dtype=dtype)
             with self._threads(min(n_samples(data), PREDICT_BATCH_ROWS), training=False):
                 return self.net_.predict_tensor(to_device(data, device), PREDICT_BATCH_ROWS,
                                                 fn=fn)
@@ -380,7 +407,7 @@ class BaseNeuralNet(FittedAttributes, VersionedState, BaseEstimator):
         output = None
         with self._threads(PREDICT_BATCH_ROWS, training=False):
             for start, chunk in chunks:
-                data = self._check_input(chunk, reset=False, dtype=dtype)
+                data = self._numeric_input(chunk, reset=False, dtype=dtype)
                 part = self.net_.predict_tensor(to_device(data, device), PREDICT_BATCH_ROWS,
                                                 fn=fn)
                 if output is None:
@@ -425,7 +452,15 @@ class BaseNeuralNet(FittedAttributes, VersionedState, BaseEstimator):
         -------
         ndarray of shape (n_samples, layer_width)
         """
-        output = self._forward(X, fn=functools.partial(type(self.module_).embed, layer=layer))
+        check_is_fitted(self)
+        module_type = type(self.module_)
+        if not callable(getattr(module_type, "embed", None)):
+            raise TypeError(
+                f"{type(self).__name__}.embed needs a module with an `embed(x, layer)` method, "
+                f"and {module_type.__qualname__} has none: define `embed(self, x, layer=-1)` "
+                "returning the representation of a hidden layer, or call the module's "
+                "layers yourself.")
+        output = self._forward(X, fn=functools.partial(module_type.embed, layer=layer))
         return self._as_output(output, X)
 
     def summary(self):

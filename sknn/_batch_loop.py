@@ -38,15 +38,19 @@ def _overrides(callback, name):
 
 
 def _detach(output):
+    """``output`` detached, 16-bit floats (mixed precision) as float32 for callbacks."""
     if isinstance(output, torch.Tensor):
-        return output.detach()
+        output = output.detach()
+        return output.float() if output.dtype in (torch.bfloat16, torch.float16) else output
     return type(output)(_detach(item) for item in output)
 
 
 def _concat(outputs):
+    """Batch outputs joined along the batch axis; a scalar part (a shared
+    parameter a module returns beside its batch output) is kept once."""
     if isinstance(outputs[0], torch.Tensor):
-        return torch.cat(outputs)
-    return type(outputs[0])(torch.cat(parts) for parts in zip(*outputs))
+        return outputs[0] if outputs[0].ndim == 0 else torch.cat(outputs)
+    return type(outputs[0])(_concat(list(parts)) for parts in zip(*outputs))
 
 
 class BatchPlan(NamedTuple):

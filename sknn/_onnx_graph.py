@@ -210,7 +210,7 @@ def _network_input(scope, operator, container):
     if isinstance(estimator, CONV):
         # As _BaseConv._check_input: rows to the sample shape, channels first.
         value = reshape(scope, container, value, estimator._sample_shape)
-        if estimator.channels_last:
+        if estimator._channels_last:
             rank = len(estimator._sample_shape)
             value = add(scope, container, "Transpose", [value], "channels_first",
                          perm=[0, rank, *range(1, rank)])
@@ -249,7 +249,7 @@ def recurrent_input(scope, container, estimator, value, shape):
 def network(scope, operator, container, method="forward"):
     """Splice the estimator's network in; return the name of its float32 output."""
     estimator = operator.raw_operator
-    if getattr(estimator, "return_sequences", False) and isinstance(estimator, CLASSIFIERS):
+    if getattr(estimator, "_per_step", False) and isinstance(estimator, CLASSIFIERS):
         raise NotImplementedError("RNNClassifier(return_sequences=True) has per-step labels, "
                                   "which skl2onnx's classifier outputs cannot hold; export "
                                   "the regressor or a sequence classifier.")

@@ -62,7 +62,7 @@ def ravel_column(y):
     return y
 
 
-def check_label_types(y):
+def check_label_types(y, name="y"):
     """Refuse labels of mixed types (``'a'`` and ``1``), which cannot be ordered.
 
     Examples
@@ -86,8 +86,16 @@ give every label one type, e.g. y.astype(str).
     if "str" in examples and numeric:
         other = sorted(numeric)[0]
         raise ValueError(
-            f"y mixes labels of different types ({other} and str, e.g. {examples[other]!r} "
-            f"and {examples['str']!r}); give every label one type, e.g. y.astype(str).")
+            f"{name} mixes labels of different types ({other} and str, e.g. "
+            f"{examples[other]!r} and {examples['str']!r}); give every label one type, e.g. "
+            f"{name}.astype(str).")
+
+
+def not_numbers(error):
+    """Whether ``error`` is numpy's or torch's failure to read strings as numbers."""
+    message = str(error)
+    return any(phrase in message for phrase in
+               ("could not convert", "can't convert", "invalid literal", "Unable to parse"))
 
 
 def check_numeric_target(estimator, y):
@@ -96,11 +104,11 @@ def check_numeric_target(estimator, y):
         y = np.asarray(_check_y(y, multi_output=True, y_numeric=True, estimator=estimator),
                        dtype=np.float64)
     except (TypeError, ValueError) as error:
-        if "convert" not in str(error) and "type" not in str(error):
+        if not not_numbers(error):
             raise
         raise ValueError(f"{type(estimator).__name__} needs numeric targets, but y holds "
-                         f"values that are not numbers ({error}). A regressor predicts "
-                         "numbers; for labels use a classifier.") from None
+                         "values that are not numbers (strings, say). A regressor predicts "
+                         "numbers; for labels use a classifier.") from error
     check_float32_range(y, "y", "Scale the targets (e.g. divide y by its standard deviation, "
                         "or use sklearn.compose.TransformedTargetRegressor).")
     return y

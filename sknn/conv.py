@@ -173,12 +173,13 @@ class _BaseConv(BaseNeuralNet):
                           ensure_all_finite=False)
         if reset:
             self._sample_shape = self._layout(X)
+            self._channels_last = self.channels_last  # the layout fitted, whatever set later
             shape = self._sample_shape
-            if self.channels_last:
+            if self._channels_last:
                 shape = (shape[-1], *shape[:-1])
             self.input_shape_ = tuple(int(size) for size in shape)
         X = X.reshape(len(X), *self._sample_shape)
-        if self.channels_last:
+        if self._channels_last:
             X = np.ascontiguousarray(np.moveaxis(X, -1, 1))
         return to_tensor(X)
 

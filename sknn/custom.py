@@ -1,6 +1,7 @@
 """Estimators around the user's own ``torch.nn.Module``."""
 
 import inspect
+import traceback
 from collections.abc import Mapping
 
 import numpy as np
@@ -184,6 +185,13 @@ class _BaseModuleNet(BaseNeuralNet):
                     f"module_params has {unknown}, which {_name(self.module)} does not take; "
                     f"it takes {sorted(set(accepted) - set(_DATA_ARGUMENTS))}."
                 )
+        if "n_features" in accepted and isinstance(X, dict) and _is_sknn_module(self.module):
+            raise ValueError(
+                f"{_name(self.module)} takes n_features as an int, the width of one input "
+                f"array, so it cannot take a dict X (keys {_keys(X)}): pass one array (e.g. "
+                "the dict's arrays side by side), or write a module whose forward takes the "
+                "dict's keys as keyword arguments (n_features is then the dict "
+                "{key: width}).")
         if "n_features" in accepted:
             params["n_features"] = (
                 {key: (value.shape[1] if value.ndim > 1 else 1) for key, value in X.items()}
@@ -201,12 +209,77 @@ class _BaseModuleNet(BaseNeuralNet):
                 f"{type(self.module).__name__} and its arguments as module_params, so "
                 "that every fit starts from fresh weights."
             )
-        module = self.module(**self._module_arguments(X, n_outputs))
+        arguments = self._module_arguments(X, n_outputs)
+        try:
+            module = self.module(**arguments)
+        except TypeError as error:
+            if not isinstance(arguments.get("n_features"), dict):
+                raise
+            raise TypeError(
+                f"{_name(self.module)}(n_features={arguments['n_features']}, ...) failed "
+                f"({type(error).__name__}, chained above): for a dict X, n_features is the "
+                "dict {key: width}, and a module that takes n_features as an int cannot "
+                "take a dict X. Pass one array, or write a module that takes the dict of "
+                "widths and whose forward takes the dict's keys as keyword arguments."
+            ) from error
         if not isinstance(module, nn.Module):
             raise ValueError(f"module must return a torch.nn.Module; {_name(self.module)} "
                              f"returned {type(module).__name__}.")
+        if isinstance(X, dict):
+            self._check_keywords(module, X)
         self._check_output(module, X, n_outputs)
         return module
+
+    def _check_keywords(self, module, X):
+        """A dict X's keys must be keyword arguments that ``module.forward`` takes."""
+        not_names = [key for key in X if not isinstance(key, str)]
+        if not_names:
+            raise TypeError(
+                f"X is a dict with the keys {not_names}, which are not strings; the module "
+                "receives the dict's entries as keyword arguments of forward, so each key "
+                "must be the name of one of forward's arguments (e.g. 'tokens').")
+        try:
+            signature = inspect.signature(module.forward)
+        except (TypeError, ValueError):  # some builtins and C extensions
+            return
+        try:
+            signature.bind(**dict.fromkeys(X))
+        except TypeError:
+            raise TypeError(
+                f"X is a dict with the keys {_keys(X)}, which {type(self).__name__} passes "
+                f"to the module as keyword arguments, but {type(module).__qualname__}.forward"
+                f"{signature} does not take exactly those: name forward's arguments after "
+                "the dict's keys (def forward(self, "
+                f"{', '.join(map(str, X))})), or pass one array as X.") from None
+
+    def _probe(self, module, X, trace=False):
+        """The module's output for two samples (eval mode, no gradient).
+
+        Returns ``(output, trace)``: with ``trace``, an :class:`~sknn._output_trace.OutputTrace`
+        of the forward pass, else None. An error that torch raises in the
+        module's forward (a layer that cannot take the input) is raised again
+        as a ``ValueError`` (``TypeError``) that says which input it failed
+        on, chained from the original; one the module's own code raises
+        propagates as it is.
+        """
+        try:
+            return self._run_probe(module, X, trace)
+        except (RuntimeError, TypeError, ValueError, IndexError) as error:
+            frames = traceback.extract_tb(error.__traceback__)
+            if frames and not _internal(frames[-1].filename):
+                raise  # the module's own error, with its own message
+            head = take(X, slice(0, 2))
+            shape = ({key: tuple(value.shape) for key, value in head.items()}
+                     if isinstance(head, dict) else tuple(head.shape))
+            kind = TypeError if isinstance(error, TypeError) else ValueError
+            raise kind(
+                f"{_name(self.module)} failed on a batch of X's first samples, shaped "
+                f"{shape}, before training ({type(error).__name__} in torch, chained "
+                "above). "
+                "Make the module's forward take input of that shape, or reshape X to the "
+                "shape it takes" + (" (2-D tables (n_samples, n_features) for "
+                                    f"{_name(self.module)})" if _is_sknn_module(self.module)
+                                    else "") + ".") from error
 
     def _check_output(self, module, X, n_outputs):
         """Run two samples through the module (eval mode) and check the output.
@@ -217,12 +290,7 @@ class _BaseModuleNet(BaseNeuralNet):
         self._check_shape(output, X, n_outputs)
 
     @staticmethod
-    def _probe(module, X, trace=False):
-        """The module's output for two samples (eval mode, no gradient).
-
-        Returns ``(output, trace)``: with ``trace``, an :class:`~sknn._output_trace.OutputTrace`
-        of the forward pass, else None.
-        """
+    def _run_probe(module, X, trace):
         head = take(X, slice(0, 2))
         tracer = OutputTrace(module) if trace else None
         was_training = module.training
@@ -256,6 +324,21 @@ class _BaseModuleNet(BaseNeuralNet):
 
 def _name(module):
     return getattr(module, "__qualname__", None) or type(module).__name__
+
+
+def _keys(X):
+    return sorted(map(str, X))
+
+
+def _is_sknn_module(module):
+    """Whether ``module`` is one of :mod:`sknn.modules` (which take n_features as an int)."""
+    return (getattr(module, "__module__", None) or "").startswith("sknn.modules")
+
+
+def _internal(filename):
+    """Whether a traceback frame's file is torch's, numpy's or sknn's, not the user's."""
+    path = filename.replace("\\", "/")
+    return any(f"/{package}/" in path for package in ("torch", "numpy", "sknn"))
 
 
 def _class_codes(target):

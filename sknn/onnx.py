@@ -212,7 +212,7 @@ def _regressor_shape(operator):
     n = operator.inputs[0].get_first_dimension()
     kind = operator.inputs[0].type.__class__
     operator.outputs[0].type = kind([n, estimator.n_outputs_])
-    if getattr(estimator, "return_sequences", False):
+    if getattr(estimator, "_per_step", False):
         width = estimator._step_target_width
         operator.outputs[0].type = kind([n, None] if width is None else [n, None, width])
 
@@ -222,7 +222,7 @@ def _convert_regressor(scope, operator, container):
     output = network(scope, operator, container)
     if estimator.loss == "poisson":
         output = add(scope, container, "Exp", [output], "mean")
-    if getattr(estimator, "return_sequences", False) and estimator._step_target_width is None:
+    if getattr(estimator, "_per_step", False) and estimator._step_target_width is None:
         n_steps = _network_input_steps(operator)
         output = reshape(scope, container, output, (n_steps,))
     cast_to(scope, container, output, operator.outputs[0])

@@ -8,6 +8,7 @@ from sklearn.base import BaseEstimator, TransformerMixin
 from sklearn.utils.validation import check_is_fitted, validate_data
 
 from ._sklearn import Interval, _check_feature_names_in, _fit_context, _get_output_config
+from ._validation import not_numbers
 
 
 class SlidingWindows(TransformerMixin, BaseEstimator):
@@ -92,7 +93,13 @@ class SlidingWindows(TransformerMixin, BaseEstimator):
                                  f"was fitted on {self.n_features_in_} columns. Reshape your "
                                  "data to (n_steps, n_features).")
             X = np.asarray(X).reshape(-1, 1)
-        return validate_data(self, X, reset=reset, dtype=(np.float64, np.float32))
+        try:
+            return validate_data(self, X, reset=reset, dtype=(np.float64, np.float32))
+        except (TypeError, ValueError) as error:
+            if not not_numbers(error):
+                raise
+            raise ValueError("The series holds values that are not numbers (strings, say); "
+                             "SlidingWindows needs numeric columns.") from error
 
     @_fit_context(prefer_skip_nested_validation=True)
     def fit(self, X, y=None):
@@ -116,6 +123,9 @@ class SlidingWindows(TransformerMixin, BaseEstimator):
         if self.target is None:
             return np.arange(self.n_features_in_)
         targets = self.target if isinstance(self.target, list) else [self.target]
+        if not targets:
+            raise ValueError("target=[] names no column; pass None for every column, or the "
+                             "columns to forecast.")
         columns = []
         for target in targets:
             if isinstance(target, str):

@@ -251,11 +251,27 @@ class _BaseRNN(BaseNeuralNet):
         return torch.zeros(2, *self._sequence_shape)
 
     def _fit(self, X, y, sample_weight, *, incremental, classes=None, validation=None):
+        if self.return_sequences:
+            self._check_step_scorers()
         self._check_step_lengths(X, y, "X", "y")
         if validation is not None:
             self._check_step_lengths(validation[0], validation[1], "X_val", "y_val")
         return super()._fit(X, y, sample_weight, incremental=incremental, classes=classes,
                             validation=validation)
+
+    def _check_step_scorers(self):
+        """Per-step outputs have no scikit-learn scorer: refuse ``scoring`` and skorch's."""
+        from skorch.callbacks import BatchScoring, EpochScoring
+
+        scorers = [type(cb).__name__ for cb in self.callbacks or []
+                   if isinstance(cb[1] if isinstance(cb, tuple) else cb,
+                                 (EpochScoring, BatchScoring))]
+        if self.scoring is not None or scorers:
+            what = f"scoring={self.scoring!r}" if self.scoring is not None else scorers[0]
+            raise ValueError(
+                f"{what} cannot score per-step outputs (return_sequences=True): scikit-learn's "
+                "scorers take one target per sample. Leave scoring=None: valid_score is then "
+                "the score over every real time step.")
 
     def _check_step_lengths(self, X, y, x_name, y_name):
         """With ``return_sequences``, each sequence of ``y`` must have its input's steps."""

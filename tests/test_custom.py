@@ -8,7 +8,6 @@ import joblib
 import numpy as np
 import pytest
 import torch
-from conftest import assert_search_picked, fit_quietly
 from sklearn.base import clone
 from sklearn.datasets import load_breast_cancer
 from sklearn.exceptions import ConvergenceWarning
@@ -19,6 +18,7 @@ from skorch.callbacks import Callback
 from torch import nn
 from torch.nn import functional as F
 
+from conftest import assert_search_picked, fit_quietly
 from sknn import NeuralNetClassifier, NeuralNetRegressor
 from sknn.modules import MLP
 
@@ -377,3 +377,87 @@ def test_regressor_outputs_are_not_checked(regression):
     reg = fit_quietly(NeuralNetRegressor(SkorchStyle, module_params={
         "n_out": 1, "last": nn.Sigmoid()}, **FAST), X, squashed)
     assert np.all((reg.predict(X) >= 0) & (reg.predict(X) <= 1))
+
+
+# -- inputs a module cannot take: refused before training, with the fix ---------------
+
+class Flat(nn.Module):
+    """Any input shape (flattened), and no ``embed`` method."""
+
+    def __init__(self, n_outputs):
+        super().__init__()
+        self.layer = nn.Sequential(nn.Flatten(), nn.LazyLinear(n_outputs))
+
+    def forward(self, x):
+        return self.layer(x)
+
+
+def _dict_data(n=16):
+    rng = np.random.RandomState(0)
+    return ({"numeric": rng.normal(size=(n, 2)), "category": rng.randint(0, 3, size=n)},
+            rng.normal(size=n))
+
+
+def _refused_before_training(estimator, X, y, error, message):
+    estimator.set_params(callbacks=[RecordTraining()], max_iter=1)
+    EVENTS.clear()
+    with pytest.raises(error, match=message) as info:
+        estimator.fit(X, y)
+    assert EVENTS == [] and not hasattr(estimator, "net_")
+    return info.value
+
+
+def test_embed_of_a_module_without_embed_is_a_type_error():
+    X = np.random.RandomState(0).normal(size=(8, 2, 3))
+    reg = fit_quietly(NeuralNetRegressor(Flat, max_iter=1), X, X[:, 0, 0])
+    with pytest.raises(TypeError, match=r"Flat has none: define `embed\(self, x, layer=-1\)`"):
+        reg.embed(X)
+
+
+@pytest.mark.parametrize("hidden,layer,message", [
+    ((3,), 5, r"layer=5 names none of the network's hidden layers \(there are 1\): pass a "
+              r"layer from -1 to 0"),
+    ((), -1, r"no hidden layers.*give it at least one \(hidden_layer_sizes\)"),
+])
+def test_embed_layer_out_of_range_is_a_value_error(hidden, layer, message):
+    X = np.random.RandomState(0).normal(size=(8, 2))
+    reg = fit_quietly(NeuralNetRegressor(MLP, module_params={"hidden_layer_sizes": hidden},
+                                         max_iter=1), X, X[:, 0])
+    with pytest.raises(ValueError, match=message):
+        reg.embed(X, layer=layer)
+    with pytest.raises(IndexError):  # what it used to be, still caught as that
+        reg.embed(X, layer=layer)
+
+
+@pytest.mark.parametrize("estimator", [NeuralNetRegressor, NeuralNetClassifier])
+def test_module_failing_on_the_probe_batch(estimator):
+    X = np.random.RandomState(0).normal(size=(8, 2, 3))  # MLP takes 2-D tables
+    error = _refused_before_training(
+        estimator(MLP, module_params={"hidden_layer_sizes": (3,)}), X, np.arange(8) % 2,
+        ValueError, r"MLP failed on a batch of X's first samples, shaped \(2, 2, 3\), "
+                    r"before training \(RuntimeError")
+    assert isinstance(error.__cause__, RuntimeError)
+
+
+def test_dict_input_to_a_module_taking_an_int_n_features():
+    X, y = _dict_data()
+    _refused_before_training(NeuralNetRegressor(MLP), X, y, ValueError,
+                             r"MLP takes n_features as an int.*pass one array")
+    _refused_before_training(NeuralNetRegressor(linear_factory), X, y, TypeError,
+                             r"a module that takes n_features as an int cannot take a dict")
+
+
+def test_dict_input_to_a_module_without_its_keywords():
+    X, y = _dict_data()
+    _refused_before_training(NeuralNetRegressor(Flat), X, y, TypeError,
+                             r"keys \['category', 'numeric'\].*Flat.forward\(x\).*"
+                             r"def forward\(self, numeric, category\)")
+
+
+def test_dict_input_with_early_stopping_and_scoring():
+    X, y = _dict_data(32)
+    for scoring in (None, "r2"):
+        reg = fit_quietly(NeuralNetRegressor(TwoInputs, early_stopping=True, scoring=scoring,
+                                             max_iter=2, random_state=0), X, y)
+        assert len(reg.validation_scores_) == 2
+        assert reg.predict(X).shape == (32,)

@@ -50,9 +50,12 @@ class ClassifierTask(ClassifierMixin):
             if multilabel:
                 labels = np.arange(y.shape[1])
             elif classes is not None:
+                check_label_types(np.asarray(list(classes), dtype=object), "classes")
                 labels = np.unique(np.asarray(classes))
             else:
                 labels = np.unique(y)
+            if len(labels) == 0:
+                raise ValueError("classes is empty; pass every class that will ever appear.")
             if len(labels) < 2:
                 raise ValueError(
                     f"{type(self).__name__} needs samples of at least 2 classes in the "
@@ -117,6 +120,7 @@ class ClassifierTask(ClassifierMixin):
         if self.class_weight == "balanced":
             raise ValueError("class_weight='balanced' is not supported by partial_fit, which "
                              "sees one batch at a time; pass a dict of class weights.")
+        check_label_types(np.asarray(y, dtype=object))
         if not hasattr(self, "net_") and classes is None and self._labels_need_classes(y):
             raise ValueError("classes must be passed on the first call to partial_fit.")
         return self._partial_fit(X, y, sample_weight, classes=classes)

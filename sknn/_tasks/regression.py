@@ -100,6 +100,12 @@ class RegressorTask(RegressorMixin):
 
     def _decode_output(self, output, X):
         prediction = self._as_output(self._prediction(output), X)
+        if self.loss == "poisson" and not np.isfinite(prediction).all():
+            raise ValueError(
+                f"{type(self).__name__}'s predicted means overflow (the network's log-mean "
+                "output is beyond the float range): the model has not learned the targets' "
+                "scale. Refit with scaled input (StandardScaler), a lower learning_rate_init "
+                "or max_grad_norm.")
         return prediction.ravel() if self._y_ndim == 1 else prediction
 
     def __sklearn_tags__(self):

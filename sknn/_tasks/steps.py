@@ -8,6 +8,7 @@ step; without ``return_sequences`` every hook is the task's.
 import numpy as np
 import torch
 from sklearn.metrics import accuracy_score, r2_score
+from sklearn.utils.validation import check_is_fitted
 
 from .._data import is_ragged, is_sequence_list
 from ..modules import MaskedStepLoss
@@ -50,6 +51,8 @@ class StepTargets:
     _step_metric = staticmethod(r2_score)
 
     def _encode_target(self, y, *, reset, incremental=False, classes=None):
+        if reset:  # how the network was built; prediction follows it, whatever set later
+            self._per_step = self.return_sequences
         if not self.return_sequences:
             return super()._encode_target(y, reset=reset, incremental=incremental,
                                           classes=classes)
@@ -95,8 +98,13 @@ class StepTargets:
             return super()._score_output(output, target, sample_weight)
         return super()._score_output(*self._valid_steps(output, target, sample_weight))
 
+    def _fitted_per_step(self):
+        """Whether the fitted network outputs every step (``return_sequences`` at fit)."""
+        check_is_fitted(self)
+        return self._per_step
+
     def _decode_output(self, output, X):
-        if not self.return_sequences:
+        if not self._per_step:
             return super()._decode_output(output, X)
         n, n_steps = output.shape[:2]
         decoded = super()._decode_output(output.reshape(n * n_steps, -1), X)
@@ -126,7 +134,7 @@ class StepTargets:
         -------
         score : float
         """
-        if not self.return_sequences:
+        if not self._fitted_per_step():
             return super().score(X, y, sample_weight)
         y_true, lengths = split_steps(y)
         y_pred, _ = split_steps(self.predict(X))
@@ -166,7 +174,7 @@ class StepClassification(StepTargets):
             Columns follow ``classes_``. With ``return_sequences`` and a list
             ``X``, a list of ``(n_steps_i, n_classes)`` arrays.
         """
-        if not self.return_sequences:
+        if not self._fitted_per_step():
             return super().predict_proba(X)
         proba = self._proba(self._forward(X))
         if is_sequence_list(X):

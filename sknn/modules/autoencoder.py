@@ -3,7 +3,7 @@
 import torch
 from torch import nn
 
-from .layers import dense_block, init_weights
+from .layers import check_layer, dense_block, init_weights
 
 # Lower bound of the variational decoder's log noise variance (variance 1e-6),
 # so a near-perfect reconstruction cannot drive the loss to minus infinity.
@@ -125,9 +125,7 @@ class AutoEncoderNet(nn.Module):
     def embed(self, x, layer=-1):
         """Output of encoder layer ``layer``; the last one (-1) is the code."""
         n_layers = len(self.encoder) + 1
-        if not -n_layers <= layer < n_layers:
-            raise IndexError(f"layer={layer} is out of range for {n_layers} encoder layers.")
-        layer %= n_layers
+        layer = check_layer(layer, n_layers, "encoder layers (the last one is the code)")
         if layer == n_layers - 1:
             return self.encode(x)
         for block in self.encoder[:layer + 1]:

@@ -5,7 +5,7 @@ from numbers import Integral
 
 from torch import nn
 
-from .layers import _init_tensor, dense_block, init_weights, make_activation
+from .layers import _init_tensor, check_layer, dense_block, init_weights, make_activation
 
 _CONV = {1: nn.Conv1d, 2: nn.Conv2d, 3: nn.Conv3d}
 _BATCH_NORM = {1: nn.BatchNorm1d, 2: nn.BatchNorm2d, 3: nn.BatchNorm3d}
@@ -207,6 +207,9 @@ class ConvNet(nn.Module):
                 block = layers
             if pooling is not None:
                 size = pools[stop - 1]
+                if padding == "same":  # an axis shorter than the window is pooled whole
+                    size = tuple(min(pool, s) for pool, s in
+                                 zip((size,) * n_dims if isinstance(size, int) else size, shape))
                 shape = _pool_output_shape(shape, size, padding, stop - 1, input_shape)
                 block.append(_POOL[pooling][n_dims](size, ceil_mode=padding == "same"))
             if dropout:
@@ -249,12 +252,10 @@ class ConvNet(nn.Module):
         Without dense hidden layers, the flattened (or globally pooled)
         output of the conv stack, for ``layer`` 0 or -1.
         """
-        n_hidden = len(self.hidden)
-        n_levels = max(n_hidden, 1)
-        if not -n_levels <= layer < n_levels:
-            raise IndexError(f"layer={layer} is out of range for {n_hidden} hidden layers.")
+        layer = check_layer(layer, max(len(self.hidden), 1),
+                            "dense hidden layers (or, without them, the conv stack's output)")
         x = self._extract(x)
-        for block in self.hidden[: layer % n_levels + 1]:
+        for block in self.hidden[: layer + 1]:
             x = block(x)
         return x
 
@@ -308,11 +309,12 @@ def _conv_output_shape(shape, kernel, stride, padding, index, input_shape):
 
 
 def _pool_output_shape(shape, size, padding, index, input_shape):
+    sizes = (size,) * len(shape) if isinstance(size, int) else tuple(size)
     if padding == "same":
-        return tuple(math.ceil(s / size) for s in shape)
-    if any(s < size for s in shape):
+        return tuple(math.ceil(s / k) for s, k in zip(shape, sizes))
+    if any(s < k for s, k in zip(shape, sizes)):
         raise ValueError(
             f"pooling after conv layer {index}: pool_size {size} is larger than its input "
             f"of shape {shape} (the sample shape {input_shape} after the layers before it); "
             "use a smaller pool_size, fewer conv layers, padding='same' or pooling=None.")
-    return tuple((s - size) // size + 1 for s in shape)
+    return tuple((s - k) // k + 1 for s, k in zip(shape, sizes))

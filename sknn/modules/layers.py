@@ -1,6 +1,7 @@
 """Activations, weight initialisation and the dense block shared by every network."""
 
 import math
+from numbers import Integral
 
 from torch import nn
 
@@ -146,3 +147,30 @@ def init_weights(module, scheme="auto", activation="relu"):
 def _is_norm_parameter(module, name):
     owner = module.get_submodule(name.rsplit(".", 1)[0]) if "." in name else module
     return isinstance(owner, (nn.modules.batchnorm._NormBase, nn.LayerNorm, nn.GroupNorm))
+
+
+class LayerIndexError(IndexError, ValueError):
+    """A ``layer`` argument of ``embed`` that names no layer.
+
+    Both an ``IndexError`` (an index out of range) and a ``ValueError`` (a
+    bad argument value), as numpy's ``AxisError`` is.
+    """
+
+
+def check_layer(layer, n_layers, what="hidden layers", fix="give the network hidden layers"):
+    """The index in ``range(n_layers)`` that ``layer`` (negative: from the end) names.
+
+    Raises :class:`LayerIndexError` with a message that says which layers
+    there are, or that there are none (``fix`` says how to get one).
+    """
+    if isinstance(layer, bool) or not isinstance(layer, Integral):
+        raise TypeError(f"layer must be an int, not {type(layer).__name__}.")
+    if n_layers == 0:
+        raise LayerIndexError(f"layer={layer}: the network has no {what}, so it has no "
+                              f"hidden representation to embed; {fix}.")
+    if not -n_layers <= layer < n_layers:
+        raise LayerIndexError(
+            f"layer={layer} names none of the network's {what} (there are {n_layers}): "
+            f"pass a layer from {-n_layers} to {n_layers - 1} (negative values count from "
+            "the last one).")
+    return int(layer) % n_layers

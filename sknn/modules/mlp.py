@@ -2,7 +2,7 @@
 
 from torch import nn
 
-from .layers import dense_block, init_weights
+from .layers import check_layer, dense_block, init_weights
 
 
 class MLP(nn.Module):
@@ -52,10 +52,9 @@ class MLP(nn.Module):
 
     def embed(self, x, layer=-1):
         """Output of hidden layer ``layer`` (negative counts from the last one)."""
-        n_hidden = len(self.hidden)
-        if not -n_hidden <= layer < n_hidden:
-            raise IndexError(f"layer={layer} is out of range for {n_hidden} hidden layers.")
-        for block in self.hidden[: layer % n_hidden + 1]:
+        layer = check_layer(layer, len(self.hidden),
+                            fix="give it at least one (hidden_layer_sizes)")
+        for block in self.hidden[: layer + 1]:
             x = block(x)
         return x
 

@@ -4,7 +4,7 @@ import torch
 from torch import nn
 from torch.nn.utils.rnn import pack_padded_sequence, pad_packed_sequence
 
-from .layers import dense_block, init_weights
+from .layers import check_layer, dense_block, init_weights
 
 CELLS = {"rnn": nn.RNN, "lstm": nn.LSTM, "gru": nn.GRU}
 
@@ -123,12 +123,10 @@ class RecurrentNet(nn.Module):
         is the last of them: the head's last layer, or the recurrent
         representation when there is no head.
         """
-        n_layers = 1 + len(self.head)
-        if not -n_layers <= layer < n_layers:
-            raise IndexError(f"layer={layer} is out of range for {n_layers} hidden layers "
-                             "(the recurrent representation and the dense head).")
+        layer = check_layer(layer, 1 + len(self.head),
+                            "hidden layers (the recurrent representation and the dense head)")
         h = self.encode(x, lengths)
-        for block in self.head[: layer % n_layers]:
+        for block in self.head[:layer]:
             h = block(h)
         return h
 
