@@ -168,18 +168,12 @@ class BaseNeuralNet(FittedAttributes, VersionedState, BaseEstimator):
         n = n_samples(X)
         if y.shape[0] != n:
             raise ValueError(f"X has {n} samples but y has {y.shape[0]}; they must match.")
-        if n < 2 and getattr(self, "batch_norm", False):
-            raise ValueError(f"batch_norm=True needs at least 2 samples to normalise a "
-                             f"batch; got {n}.")
         weights = self._sample_weights(sample_weight, y, n)
         given = self._validation_set(*(validation or (None, None, None)))
         check_callbacks(self.callbacks)
         check_monitors(self.callbacks, has_validation=given is not None or (
             self.early_stopping and not incremental and self.solver != "lbfgs"))
         batch_size = self._batch_size(n)
-        if batch_size < 2 and getattr(self, "batch_norm", False):
-            raise ValueError("batch_norm=True needs batches of at least 2 rows to normalise; "
-                             f"batch_size={self.batch_size} gives {batch_size}.")
         # Each call continues the estimator's random stream where the last one
         # stopped, so n calls of partial_fit train as fit does for n epochs.
         seed, state = (self._draw_seed(), None) if reset else (None, self.net_.random_state_)
@@ -194,6 +188,10 @@ class BaseNeuralNet(FittedAttributes, VersionedState, BaseEstimator):
                 self.net_ = self._make_net(X, device, batch_size, n,
                                            previous=getattr(self, "net_", None))
             self.net_.batch_size = batch_size
+            if batch_size < 2 and self.net_._normalises_batches():
+                raise ValueError(
+                    "Batch normalisation needs batches of at least 2 rows, but this fit has "
+                    f"batches of {batch_size} ({n} samples, batch_size={self.batch_size}).")
             with self._threads(batch_size, training=True):
                 self.n_iter_ = self.net_.fit_epochs(
                     to_device(train, device),
@@ -314,7 +312,8 @@ class BaseNeuralNet(FittedAttributes, VersionedState, BaseEstimator):
             raise ValueError(f"X_val has {n} samples but y_val has {y.shape[0]}; they must "
                              "match.")
         weights = self._sample_weights(sample_weight_val, y, n)
-        return (X, y, weights), (X_val, y_val, sample_weight_val)
+        raw_weight = None if isinstance(sample_weight_val, Real) else sample_weight_val
+        return (X, y, weights), (X_val, y_val, raw_weight)
 
     def _validation_score(self, raw_valid):
         """``score(output, target, sample_weight)`` for the validation set, each epoch.

@@ -296,7 +296,7 @@ def test_batch_norm_with_a_one_row_last_batch_trains(make):
     assert model.n_iter_ == 3 and np.isfinite(model.loss_curve_).all()
     # Two steps per epoch: the one-row batch joined the one before.
     assert model.net_.history[-1, "batches", :, "train_batch_size"] == [10, 11]
-    with pytest.raises(ValueError, match="batch_norm=True needs at least 2 samples"):
+    with pytest.raises(ValueError, match="Batch normalisation needs batches of at least 2 rows"):
         make().partial_fit(X[:1], y[:1], classes=[0, 1])
 
 
