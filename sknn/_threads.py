@@ -17,11 +17,12 @@ import math
 
 import torch
 
-#: Work per training step (forward and backward, in floating-point
-#: operations) below which one thread is as fast as two on an idle machine.
-#: Measured with ``benchmarks/bench_threads.py`` on a 2-core machine: see
-#: docs/performance.md.
-SMALL_STEP_FLOPS = 2e7
+#: Work per step (floating-point operations, forward and backward when
+#: training) below which more threads gain little on an idle machine.
+#: ``benchmarks/bench_threads.py`` on a 2-core machine, two threads' time over
+#: one thread's: 1.03 at 3e5, 1.04 at 2.6e6, 0.98 at 5.2e6, 0.93 at 1.0e7,
+#: 0.87 at 2.1e7, 0.75 at 4.2e7 operations per step.
+SMALL_STEP_FLOPS = 1e7
 
 
 def step_flops(n_params, rows, positions=1, training=True):
