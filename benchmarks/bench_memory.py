@@ -1,8 +1,10 @@
-"""Peak memory of MLPClassifier.fit on 1,000,000 x 100 float64 rows.
+"""Peak memory of MLPClassifier.fit on 1,000,000 x 100 float64 rows, and of predict.
 
 The fit runs in a fresh subprocess; the figure is the growth of the peak
 resident set size over the resident size just before ``fit`` (with X already
-in memory), compared with the float32 size of X.
+in memory), compared with the float32 size of X. Then ``predict`` on a
+float32 DataFrame of 1,000,000 x 50, with the resident size sampled every
+2 ms, against the DataFrame's own size.
 
     python benchmarks/bench_memory.py [--rows N]
 """
@@ -35,6 +37,40 @@ print(before, peak, X.nbytes // 2, params)
 """
 
 
+PREDICT_CHILD = r"""
+import resource, sys, threading, time, warnings
+import numpy as np, pandas as pd
+warnings.simplefilter("ignore")
+import sknn
+
+def rss():
+    with open("/proc/self/statm") as f:
+        return int(f.read().split()[1]) * resource.getpagesize()
+
+n = int(sys.argv[1])
+rng = np.random.RandomState(0)
+X = pd.DataFrame(rng.standard_normal((n, 50)).astype(np.float32),
+                 columns=[f"f{i}" for i in range(50)])
+y = (X["f0"] > 0).astype(int)
+model = sknn.MLPClassifier(hidden_layer_sizes=(64,), max_iter=1, random_state=0)
+model.fit(X.iloc[:5000], y[:5000]).predict(X.iloc[:100])
+peak, done = [rss()], threading.Event()
+
+def sample():
+    while not done.is_set():
+        peak[0] = max(peak[0], rss())
+        time.sleep(0.002)
+
+before = rss()
+sampler = threading.Thread(target=sample)
+sampler.start()
+model.predict(X)
+done.set()
+sampler.join()
+print(peak[0] - before, int(X.memory_usage().sum()))
+"""
+
+
 def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--rows", type=int, default=1_000_000)
@@ -51,6 +87,12 @@ def main():
     print(f"  peak growth during fit {growth / 2**20:8.1f} MiB")
     print(f"fit peak growth / (2 x float32 X + model) = {growth / limit:.3f}  "
           f"(<= 1.0: {'PASS' if growth <= limit else 'FAIL'})")
+    out = subprocess.run([sys.executable, "-c", PREDICT_CHILD, str(args.rows)], check=True,
+                         capture_output=True, text=True).stdout.split()
+    growth, size = map(int, out)
+    print(f"\npredict memory: {args.rows} x 50 float32 DataFrame ({size / 2**20:.1f} MiB)")
+    print(f"predict growth / DataFrame size = {growth / size:.3f}  "
+          f"(< 1.0: {'PASS' if growth < size else 'FAIL'})")
 
 
 if __name__ == "__main__":
