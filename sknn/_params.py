@@ -335,9 +335,9 @@ TRAINING = (
           and prediction, restored when the call returns. 'auto' uses one
           thread when a training or prediction step is too small to gain from
           more (below about 1e7 floating-point operations, where two
-          threads gained 7% or less on a 2-core CPU), which also keeps small networks fast on a busy machine, and
-          torch's setting otherwise; an int sets the count; None leaves
-          torch's setting alone."""),
+          threads gained 7% or less on a 2-core CPU), which also keeps small
+          networks fast on a busy machine, and torch's setting otherwise; an
+          int sets the count; None leaves torch's setting alone."""),
     Param("precision", "float32", [StrOptions({"float32", "bfloat16", "float16"})],
           "{'float32', 'bfloat16', 'float16'}",
           """Precision of the training steps. 'bfloat16' and 'float16' run the

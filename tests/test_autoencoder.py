@@ -6,7 +6,6 @@ import numpy as np
 import pandas as pd
 import pytest
 import torch
-from conftest import fit_quietly
 from sklearn.base import clone
 from sklearn.decomposition import PCA
 from sklearn.exceptions import NotFittedError
@@ -16,6 +15,8 @@ from sklearn.preprocessing import MinMaxScaler
 
 from sknn import AutoEncoder
 from sknn.modules import AutoEncoderNet, ReconstructionLoss
+
+from conftest import fit_quietly
 
 FAST = dict(hidden_layer_sizes=(16,), max_iter=30, learning_rate_init=0.01, random_state=0)
 

@@ -9,7 +9,6 @@ import json
 import numpy as np
 import pytest
 import torch
-from conftest import fit_quietly
 from sklearn.datasets import make_classification
 from sklearn.metrics import roc_auc_score
 from sklearn.model_selection import GridSearchCV
@@ -35,6 +34,8 @@ from skorch.callbacks import (
 )
 
 from sknn import ConvClassifier, MLPClassifier, MLPRegressor
+
+from conftest import fit_quietly
 
 SMALL = dict(hidden_layer_sizes=(8,), max_iter=3, batch_size=32, learning_rate_init=0.01,
              random_state=0)

@@ -6,7 +6,6 @@ import re
 import numpy as np
 import pytest
 import torch
-from conftest import assert_search_picked, fit_quietly
 from sklearn.base import clone
 from sklearn.datasets import load_digits
 from sklearn.model_selection import GridSearchCV
@@ -17,6 +16,8 @@ from torch import nn
 from sknn import ConvClassifier, ConvRegressor
 from sknn.conv import RECIPES
 from sknn.modules import ConvNet, ResidualBlock
+
+from conftest import assert_search_picked, fit_quietly
 
 FAST = dict(filters=(8, 16), hidden_layer_sizes=(32,), max_iter=10, learning_rate_init=0.01,
             batch_size=32,

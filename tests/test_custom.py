@@ -18,9 +18,10 @@ from skorch.callbacks import Callback
 from torch import nn
 from torch.nn import functional as F
 
-from conftest import assert_search_picked, fit_quietly
 from sknn import NeuralNetClassifier, NeuralNetRegressor
 from sknn.modules import MLP
+
+from conftest import assert_search_picked, fit_quietly
 
 FAST = dict(max_iter=40, learning_rate_init=0.01, random_state=0)
 

@@ -74,6 +74,12 @@ import warnings
 import numpy as np
 import pytest
 import torch
+from hypothesis import HealthCheck, Phase, given, settings
+from hypothesis import strategies as st
+from sklearn.exceptions import NotFittedError
+
+import sknn
+
 from fuzz_strategies import (
     CLASSIFIERS,
     ESTIMATORS,
@@ -97,11 +103,6 @@ from fuzz_strategies import (
     step_code,
 )
 from fuzz_strategies import scenarios as scenario_strategy
-from hypothesis import HealthCheck, Phase, given, settings
-from hypothesis import strategies as st
-from sklearn.exceptions import NotFittedError
-
-import sknn
 
 # hypothesis marks these tests "hypothesis": ``pytest -m hypothesis`` runs (only) them.
 

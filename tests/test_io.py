@@ -13,7 +13,6 @@ import numpy as np
 import pandas as pd
 import pytest
 import torch
-from conftest import fit_quietly
 from sklearn.base import clone
 from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
@@ -31,6 +30,8 @@ from sknn import (
     SlidingWindows,
 )
 from sknn.io import UntrustedTypesError, dump, dumps, get_untrusted_types, load, loads
+
+from conftest import fit_quietly
 
 RNG = np.random.RandomState(0)
 X_TABLE = RNG.normal(size=(48, 4))

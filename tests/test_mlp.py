@@ -19,8 +19,9 @@ from sklearn.pipeline import make_pipeline
 from sklearn.preprocessing import StandardScaler
 from skorch.callbacks import Callback, EarlyStopping
 
-from conftest import assert_search_picked, fit_quietly
 from sknn import DivergenceError, MLPClassifier, MLPRegressor
+
+from conftest import assert_search_picked, fit_quietly
 
 FAST = dict(hidden_layer_sizes=(16,), max_iter=30, learning_rate_init=0.01, random_state=0)
 

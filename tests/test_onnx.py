@@ -12,7 +12,6 @@ pytest.importorskip("onnxscript")
 ort = pytest.importorskip("onnxruntime")
 skl2onnx = pytest.importorskip("skl2onnx")
 
-from conftest import fit_quietly  # noqa: E402
 from sklearn.datasets import make_classification, make_regression  # noqa: E402
 from sklearn.pipeline import make_pipeline  # noqa: E402
 from sklearn.preprocessing import StandardScaler  # noqa: E402
@@ -27,6 +26,8 @@ from sknn import (  # noqa: E402
     RNNRegressor,
 )
 from sknn.onnx import to_onnx  # noqa: E402
+
+from conftest import fit_quietly  # noqa: E402
 
 N_TRAIN, N_HELD_OUT = 400, 1000
 NO_ZIPMAP = {"zipmap": False}

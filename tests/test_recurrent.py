@@ -6,13 +6,14 @@ import warnings
 import numpy as np
 import pandas as pd
 import pytest
-from conftest import assert_search_picked
 from sklearn.base import clone
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.model_selection import GridSearchCV
 from sklearn.utils.estimator_checks import parametrize_with_checks
 
 from sknn import RNNClassifier, RNNRegressor, SlidingWindows
+
+from conftest import assert_search_picked
 
 FAST = dict(hidden_size=8, max_iter=15, learning_rate_init=0.01, random_state=0)
 

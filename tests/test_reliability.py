@@ -12,8 +12,9 @@ from sklearn.exceptions import NotFittedError
 from skorch.callbacks import Callback
 
 import sknn
-from conftest import fit_quietly
 from sknn._state import InconsistentVersionWarning
+
+from conftest import fit_quietly
 
 FAST = dict(hidden_layer_sizes=(8,), max_iter=3, learning_rate_init=0.01, random_state=0)
 

@@ -3,11 +3,12 @@
 import numpy as np
 import pytest
 import torch
-from conftest import fit_quietly
 from skorch.callbacks import Callback
 
 import sknn
 from sknn._threads import SMALL_STEP_FLOPS, step_flops, threads_for
+
+from conftest import fit_quietly
 
 
 class RecordThreads(Callback):

@@ -4,7 +4,6 @@ import numpy as np
 import pandas as pd
 import pytest
 import sklearn
-from conftest import fit_quietly
 from sklearn.datasets import load_breast_cancer, make_regression
 from sklearn.metrics import f1_score, make_scorer
 from sklearn.model_selection import train_test_split
@@ -13,6 +12,8 @@ from sklearn.preprocessing import StandardScaler
 from skorch.callbacks import Checkpoint, EarlyStopping, EpochScoring, LRScheduler
 
 from sknn import AutoEncoder, MLPClassifier, MLPRegressor, RNNRegressor
+
+from conftest import fit_quietly
 
 FAST = dict(hidden_layer_sizes=(16,), learning_rate_init=0.01, random_state=0)
 
