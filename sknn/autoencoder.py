@@ -8,10 +8,11 @@ from sklearn.utils import check_random_state
 from sklearn.utils.metaestimators import available_if
 from sklearn.utils.validation import check_array, check_is_fitted
 
-from ._base import PREDICT_BATCH_ROWS, BaseNeuralNet
+from ._base import BaseNeuralNet
 from ._data import to_tensor
 from ._device import RNG_LOCK, random_stream
 from ._params import ACTIVATION, DROPOUT, HIDDEN_LAYER_SIZES, Param, declare_parameters
+from ._prediction import PREDICT_BATCH_ROWS
 from ._sklearn import Interval
 from ._tasks import ReconstructionTask
 from ._validation import check_hidden_layer_sizes

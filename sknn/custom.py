@@ -1,7 +1,6 @@
 """Estimators around the user's own ``torch.nn.Module``."""
 
 import inspect
-import traceback
 from collections.abc import Mapping
 
 import numpy as np
@@ -11,8 +10,8 @@ from sklearn.utils.validation import check_array, check_consistent_length, valid
 from torch import nn
 
 from ._base import BaseNeuralNet
-from ._data import call_module, n_samples, take, to_tensor
-from ._output_trace import OutputTrace
+from ._data import to_tensor
+from ._module_checks import ModuleChecks, is_sknn_module, keys_of, module_name
 from ._params import Param, declare_parameters
 from ._tasks import ClassifierTask, RegressorTask
 from .modules import MLP, SoftmaxCrossEntropy
@@ -22,7 +21,7 @@ _PREFIX = "module__"
 # Arguments the estimator fills in from the data, when the module takes them.
 _DATA_ARGUMENTS = ("n_features", "n_outputs")
 
-class _BaseModuleNet(BaseNeuralNet):
+class _BaseModuleNet(ModuleChecks, BaseNeuralNet):
     """The user-module family: its parameters, its input and its module."""
 
     _params = (
@@ -182,13 +181,13 @@ class _BaseModuleNet(BaseNeuralNet):
             unknown = sorted(set(params) - set(accepted))
             if unknown:
                 raise ValueError(
-                    f"module_params has {unknown}, which {_name(self.module)} does not take; "
+                    f"module_params has {unknown}, which {module_name(self.module)} does not take; "
                     f"it takes {sorted(set(accepted) - set(_DATA_ARGUMENTS))}."
                 )
-        if "n_features" in accepted and isinstance(X, dict) and _is_sknn_module(self.module):
+        if "n_features" in accepted and isinstance(X, dict) and is_sknn_module(self.module):
             raise ValueError(
-                f"{_name(self.module)} takes n_features as an int, the width of one input "
-                f"array, so it cannot take a dict X (keys {_keys(X)}): pass one array (e.g. "
+                f"{module_name(self.module)} takes n_features as an int, the width of one input "
+                f"array, so it cannot take a dict X (keys {keys_of(X)}): pass one array (e.g. "
                 "the dict's arrays side by side), or write a module whose forward takes the "
                 "dict's keys as keyword arguments (n_features is then the dict "
                 "{key: width}).")
@@ -216,129 +215,19 @@ class _BaseModuleNet(BaseNeuralNet):
             if not isinstance(arguments.get("n_features"), dict):
                 raise
             raise TypeError(
-                f"{_name(self.module)}(n_features={arguments['n_features']}, ...) failed "
+                f"{module_name(self.module)}(n_features={arguments['n_features']}, ...) failed "
                 f"({type(error).__name__}, chained above): for a dict X, n_features is the "
                 "dict {key: width}, and a module that takes n_features as an int cannot "
                 "take a dict X. Pass one array, or write a module that takes the dict of "
                 "widths and whose forward takes the dict's keys as keyword arguments."
             ) from error
         if not isinstance(module, nn.Module):
-            raise ValueError(f"module must return a torch.nn.Module; {_name(self.module)} "
+            raise ValueError(f"module must return a torch.nn.Module; {module_name(self.module)} "
                              f"returned {type(module).__name__}.")
         if isinstance(X, dict):
             self._check_keywords(module, X)
         self._check_output(module, X, n_outputs)
         return module
-
-    def _check_keywords(self, module, X):
-        """A dict X's keys must be keyword arguments that ``module.forward`` takes."""
-        not_names = [key for key in X if not isinstance(key, str)]
-        if not_names:
-            raise TypeError(
-                f"X is a dict with the keys {not_names}, which are not strings; the module "
-                "receives the dict's entries as keyword arguments of forward, so each key "
-                "must be the name of one of forward's arguments (e.g. 'tokens').")
-        try:
-            signature = inspect.signature(module.forward)
-        except (TypeError, ValueError):  # some builtins and C extensions
-            return
-        try:
-            signature.bind(**dict.fromkeys(X))
-        except TypeError:
-            raise TypeError(
-                f"X is a dict with the keys {_keys(X)}, which {type(self).__name__} passes "
-                f"to the module as keyword arguments, but {type(module).__qualname__}.forward"
-                f"{signature} does not take exactly those: name forward's arguments after "
-                "the dict's keys (def forward(self, "
-                f"{', '.join(map(str, X))})), or pass one array as X.") from None
-
-    def _probe(self, module, X, trace=False):
-        """The module's output for two samples (eval mode, no gradient).
-
-        Returns ``(output, trace)``: with ``trace``, an :class:`~sknn._output_trace.OutputTrace`
-        of the forward pass, else None. An error that torch raises in the
-        module's forward (a layer that cannot take the input) is raised again
-        as a ``ValueError`` (``TypeError``) that says which input it failed
-        on, chained from the original; one the module's own code raises
-        propagates as it is.
-        """
-        try:
-            return self._run_probe(module, X, trace)
-        except (RuntimeError, TypeError, ValueError, IndexError) as error:
-            frames = traceback.extract_tb(error.__traceback__)
-            if frames and not _internal(frames[-1].filename):
-                raise  # the module's own error, with its own message
-            head = take(X, slice(0, 2))
-            shape = ({key: tuple(value.shape) for key, value in head.items()}
-                     if isinstance(head, dict) else tuple(head.shape))
-            kind = TypeError if isinstance(error, TypeError) else ValueError
-            raise kind(
-                f"{_name(self.module)} failed on a batch of X's first samples, shaped "
-                f"{shape}, before training ({type(error).__name__} in torch, chained "
-                "above). "
-                "Make the module's forward take input of that shape, or reshape X to the "
-                "shape it takes" + (" (2-D tables (n_samples, n_features) for "
-                                    f"{_name(self.module)})" if _is_sknn_module(self.module)
-                                    else "") + ".") from error
-
-    def _check_output(self, module, X, n_outputs):
-        """Run two samples through the module (eval mode) and check the output.
-
-        This also materialises lazy layers before the optimizer is built.
-        """
-        output, _ = self._probe(module, X)
-        self._check_shape(output, X, n_outputs)
-
-    @staticmethod
-    def _run_probe(module, X, trace):
-        head = take(X, slice(0, 2))
-        tracer = OutputTrace(module) if trace else None
-        was_training = module.training
-        module.eval()
-        try:
-            with torch.no_grad():
-                if tracer is None:
-                    output = call_module(module, head)
-                else:
-                    with tracer:
-                        output = call_module(module, head)
-        finally:
-            if tracer is not None:
-                tracer.remove_hooks()
-            module.train(was_training)
-        return output, tracer
-
-    def _check_shape(self, output, X, n_outputs, also=None):
-        """``output`` must be ``(2 samples, n_outputs)`` (or ``(2, also)``)."""
-        expected = (min(2, n_samples(X)), n_outputs)
-        shape = tuple(output.shape) if isinstance(output, torch.Tensor) else None
-        if shape != expected and (also is None or shape != (expected[0], also)):
-            got = f"shape {shape}" if shape is not None else type(output).__name__
-            other = f" or {(expected[0], also)}" if also is not None else ""
-            raise ValueError(
-                f"{_name(self.module)} returned {got} for {expected[0]} samples; "
-                f"{type(self).__name__} needs a tensor of shape {expected}{other} "
-                f"(n_outputs={n_outputs}; take an `n_outputs` argument to be told it)."
-            )
-
-
-def _name(module):
-    return getattr(module, "__qualname__", None) or type(module).__name__
-
-
-def _keys(X):
-    return sorted(map(str, X))
-
-
-def _is_sknn_module(module):
-    """Whether ``module`` is one of :mod:`sknn.modules` (which take n_features as an int)."""
-    return (getattr(module, "__module__", None) or "").startswith("sknn.modules")
-
-
-def _internal(filename):
-    """Whether a traceback frame's file is torch's, numpy's or sknn's, not the user's."""
-    path = filename.replace("\\", "/")
-    return any(f"/{package}/" in path for package in ("torch", "numpy", "sknn"))
 
 
 def _class_codes(target):
@@ -467,7 +356,8 @@ class NeuralNetClassifier(ClassifierTask, _BaseModuleNet):
             rows = output.detach().to(torch.float64)
             if bool((rows >= 0).all()) and bool(((rows.sum(1) - 1).abs() <= 1e-5).all()):
                 raise ValueError(
-                    f"{type(self).__name__}'s module must return logits; {_name(self.module)} "
+                    f"{type(self).__name__}'s module must return logits; "
+                    f"{module_name(self.module)} "
                     "returned rows that are non-negative and sum to 1, probabilities: "
                     "remove the final softmax (predict_proba applies it) or return "
                     "log-probabilities (log_softmax)."
@@ -478,7 +368,7 @@ class NeuralNetClassifier(ClassifierTask, _BaseModuleNet):
             name, layer_type = layer
             where = f"its last layer{f' {name!r}' if name else ''} is {layer_type}"
         else:
-            where = f"{_name(self.module)}.forward returns the output of {kind}()"
+            where = f"{module_name(self.module)}.forward returns the output of {kind}()"
         applied = "softmax" if softmax else "sigmoid"
         if kind == "log_softmax":
             advice = ("a one-logit binary or a multilabel classifier applies a sigmoid to "
