@@ -5,6 +5,7 @@ Every callback runs in an MLPClassifier and a ConvClassifier fit.
 
 import functools
 import json
+import sys
 
 import numpy as np
 import pytest
@@ -180,7 +181,15 @@ def test_batch_notifications_carry_skorch_arguments(fit):
 def test_no_batch_rows_or_host_reads_per_batch_without_batch_callbacks(fit, monkeypatch):
     reads = []
     item = torch.Tensor.item
-    monkeypatch.setattr(torch.Tensor, "item", lambda self: reads.append(1) or item(self))
+
+    def spy(self):
+        # Reads by sknn's loop count; torch's own (its non-fused Adam reads a CPU step
+        # counter on torch < 2.4) do not.
+        if not sys._getframe(1).f_globals.get("__name__", "").startswith("torch."):
+            reads.append(1)
+        return item(self)
+
+    monkeypatch.setattr(torch.Tensor, "item", spy)
     estimator = fit(None, batch_size=8)
     assert estimator.net_.history[-1, "batches"] == [] and reads == []
     estimator = fit([EarlyStopping(monitor="train_loss", patience=100)], batch_size=8)
