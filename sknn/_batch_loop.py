@@ -144,7 +144,7 @@ class BatchLoop:
         self.note_output(step["y_pred"])
         with torch.no_grad():
             return self._finite(self._epoch_loss("train", plan, losses, weights, sizes)
-                                + float(self.penalty()))
+                                + self.penalty_value())
 
     def _batches(self, n, order=None):
         """Slices of ``range(n)`` of ``batch_size``, or of ``order`` when shuffling.
@@ -274,7 +274,13 @@ class BatchLoop:
         Records ``<prefix>_batch_count``; without a live loop and with
         ``plan.rows``, also the per-batch rows skorch would have written.
         """
-        self.history.record(prefix + "_batch_count", len(losses))
+        list.__getitem__(self.history, -1)[prefix + "_batch_count"] = len(losses)
+        if len(losses) == 1 and not isinstance(weights[0], torch.Tensor):
+            values = [losses[0].item()]  # one batch: one read, no stacking
+            if plan.rows and not plan.live:
+                self.history[-1]["batches"].append(
+                    {prefix + "_loss": values[0], prefix + "_batch_size": sizes[0]})
+            return values[0]
         stacked = torch.stack(losses).float()
         if isinstance(weights[0], torch.Tensor):
             values, weights = torch.stack([stacked, torch.stack(weights).float()]).tolist()

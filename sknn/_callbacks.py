@@ -46,14 +46,14 @@ class Convergence(Callback):
 
     def on_epoch_end(self, net, **kwargs):
         if self.early_stopping:
-            score = net.history[-1, "valid_score"]
+            score = list.__getitem__(net.history, -1)["valid_score"]
             improved = score >= self.best_score_ + self.tol
             if score > self.best_score_:
                 self.best_score_ = score
                 self.best_state_ = {k: v.detach().clone()
                                     for k, v in net.module_.state_dict().items()}
         else:
-            loss = net.history[-1, "train_loss"]
+            loss = list.__getitem__(net.history, -1)["train_loss"]
             improved = loss <= self.best_loss_ - self.tol
             self.best_loss_ = min(self.best_loss_, loss)
         self.no_improvement_count_ = 0 if improved else self.no_improvement_count_ + 1
