@@ -41,7 +41,7 @@ from ._prediction import Prediction
 from ._sklearn import _check_sample_weight, _fit_context, _safe_indexing
 from ._state import VersionedState, restore, snapshot
 from ._training import SknnNet, make_optimizer_kwargs
-from ._validation import check_float32_range, not_numbers
+from ._validation import check_float32_range, numbers_only
 
 
 def _stochastic(estimator):
@@ -83,16 +83,12 @@ class BaseNeuralNet(Prediction, FittedAttributes, VersionedState, BaseEstimator)
 
     def _numeric_input(self, X, *, reset, dtype=np.float32, name="X"):
         """:meth:`_check_input`, with a clear error for input that is not numbers."""
-        try:
-            return self._check_input(X, reset=reset, dtype=dtype)
-        except (TypeError, ValueError) as error:
-            if not not_numbers(error):
-                raise
-            raise ValueError(
+        with numbers_only(
                 f"{name} holds values that are not numbers (strings, say); "
                 f"{type(self).__name__} needs numeric input. Encode categorical columns "
                 "first, e.g. with sklearn.preprocessing.OneHotEncoder in a "
-                "sklearn.compose.ColumnTransformer.") from error
+                "sklearn.compose.ColumnTransformer."):
+            return self._check_input(X, reset=reset, dtype=dtype)
 
     def _build_module(self, X, n_outputs):
         """Return the untrained ``nn.Module`` for input ``X`` and ``n_outputs``."""

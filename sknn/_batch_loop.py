@@ -14,7 +14,7 @@ from typing import NamedTuple
 import torch
 from skorch.callbacks import Callback, EpochTimer
 
-from ._callbacks import Convergence, LearningRateSchedule, ProgressLog
+from ._callbacks import Convergence, LearningRateSchedule, ProgressLog, current_row
 from ._data import call_module
 
 _BATCH_HOOKS = ("on_batch_begin", "on_batch_end", "on_grad_computed")
@@ -274,7 +274,7 @@ class BatchLoop:
         Records ``<prefix>_batch_count``; without a live loop and with
         ``plan.rows``, also the per-batch rows skorch would have written.
         """
-        list.__getitem__(self.history, -1)[prefix + "_batch_count"] = len(losses)
+        current_row(self.history)[prefix + "_batch_count"] = len(losses)
         if len(losses) == 1 and not isinstance(weights[0], torch.Tensor):
             values = [losses[0].item()]  # one batch: one read, no stacking
             if plan.rows and not plan.live:

@@ -46,14 +46,14 @@ class Convergence(Callback):
 
     def on_epoch_end(self, net, **kwargs):
         if self.early_stopping:
-            score = list.__getitem__(net.history, -1)["valid_score"]
+            score = current_row(net.history)["valid_score"]
             improved = score >= self.best_score_ + self.tol
             if score > self.best_score_:
                 self.best_score_ = score
                 self.best_state_ = {k: v.detach().clone()
                                     for k, v in net.module_.state_dict().items()}
         else:
-            loss = list.__getitem__(net.history, -1)["train_loss"]
+            loss = current_row(net.history)["train_loss"]
             improved = loss <= self.best_loss_ - self.tol
             self.best_loss_ = min(self.best_loss_, loss)
         self.no_improvement_count_ = 0 if improved else self.no_improvement_count_ + 1
@@ -168,6 +168,23 @@ class ProgressLog(Callback):
         self.bar_.close()
 
 
+def unwrap(item):
+    """The callback of a ``callbacks`` item: a callback, or a ``(name, callback)`` pair."""
+    if isinstance(item, tuple) and len(item) == 2 and isinstance(item[0], str):
+        return item[1]
+    return item
+
+
+def current_row(history):
+    """The epoch's own row of a skorch ``History``.
+
+    ``History.record`` and ``history[-1, key]`` go through its general
+    indexing, several microseconds a call; on every epoch of a small
+    network that adds up, so sknn's loop and callbacks use the row itself.
+    """
+    return list.__getitem__(history, -1)
+
+
 def check_callbacks(callbacks):
     """Refuse, before training, ``callbacks`` items that are not skorch callbacks.
 
@@ -184,9 +201,7 @@ def check_callbacks(callbacks):
 skorch.callbacks.Callback (e.g. EpochScoring('f1')), or (name, callback) pairs.
     """
     for i, item in enumerate(callbacks or []):
-        callback = item[1] if isinstance(item, tuple) and len(item) == 2 and \
-            isinstance(item[0], str) else item
-        if not isinstance(callback, Callback):
+        if not isinstance(unwrap(item), Callback):
             raise TypeError(
                 f"callbacks[{i}] is {item!r}, not a skorch callback: pass instances of "
                 "skorch.callbacks.Callback (e.g. EpochScoring('f1')), or (name, callback) "
@@ -210,8 +225,7 @@ def check_monitors(callbacks, *, has_validation):
     """
     if has_validation:
         return
-    for item in callbacks or []:
-        callback = item[1] if isinstance(item, tuple) else item
+    for callback in map(unwrap, callbacks or []):
         monitor = getattr(callback, "monitor", None)
         watches = isinstance(monitor, str) and monitor.startswith("valid")
         if watches or getattr(callback, "on_train", True) is False:

@@ -55,9 +55,9 @@ class Prediction:
         """``n_threads``: torch's intra-op threads for a step over ``rows`` samples."""
         if self.n_threads is None:
             return intra_op_threads(None)
-        n_params = self.net_.__dict__.get("n_params_")
+        n_params = self.net_.__dict__.get("_n_params")
         if n_params is None:  # counted once per net: prediction calls come often
-            n_params = self.net_.n_params_ = sum(p.numel() for p in self.module_.parameters())
+            n_params = self.net_._n_params = sum(p.numel() for p in self.module_.parameters())
         flops = step_flops(n_params, rows, self._positions_per_sample(), training=training)
         return intra_op_threads(threads_for(self.n_threads, flops))
 

@@ -36,6 +36,7 @@ from skorch.callbacks import EpochTimer
 from skorch.exceptions import DeviceWarning
 
 from ._batch_loop import BatchLoop, BatchPlan
+from ._callbacks import current_row
 from ._data import to_device, weighted_mean
 from ._device import mps_available
 from ._lbfgs import run_lbfgs
@@ -178,7 +179,7 @@ class SknnNet(BatchLoop, NetOutputs, NeuralNet):
     def on_epoch_begin(self, net, dataset_train=None, dataset_valid=None, **kwargs):
         """Open the epoch's history row, as skorch does (without its general indexing)."""
         self.history.new_epoch()
-        list.__getitem__(self.history, -1)["epoch"] = len(self.history)
+        current_row(self.history)["epoch"] = len(self.history)
 
     @staticmethod
     def copy_callbacks(callbacks):
@@ -386,9 +387,7 @@ class SknnNet(BatchLoop, NetOutputs, NeuralNet):
         if name not in lowest:  # a new net: the history may hold earlier fits
             lowest[name] = min((row[name] for row in self.history[:-1] if name in row),
                                default=math.inf)
-        # The epoch's row itself: skorch's History.record goes through its
-        # general indexing, a few microseconds a call on every epoch.
-        list.__getitem__(self.history, -1).update({name: loss, name + "_best": loss < lowest[name]})
+        current_row(self.history).update({name: loss, name + "_best": loss < lowest[name]})
         lowest[name] = min(lowest[name], loss)
 
     def __getstate__(self):

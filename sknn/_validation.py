@@ -5,6 +5,7 @@ through but that need a closer look (every item of a sequence, for
 instance), so that no family imports another family.
 """
 
+import contextlib
 import warnings
 from numbers import Integral
 
@@ -98,17 +99,37 @@ def not_numbers(error):
                ("could not convert", "can't convert", "invalid literal", "Unable to parse"))
 
 
-def check_numeric_target(estimator, y):
-    """``y`` as a float array that float32 training can hold, or a clear ``ValueError``."""
+@contextlib.contextmanager
+def numbers_only(message):
+    """Raise ``ValueError(message)`` in place of numpy's failure to read strings as numbers.
+
+    Other errors pass through; the original is chained.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sknn._validation import numbers_only
+    >>> with numbers_only("X holds strings."):
+    ...     np.asarray(["a"], dtype=float)
+    Traceback (most recent call last):
+    ...
+    ValueError: X holds strings.
+    """
     try:
-        y = np.asarray(_check_y(y, multi_output=True, y_numeric=True, estimator=estimator),
-                       dtype=np.float64)
+        yield
     except (TypeError, ValueError) as error:
         if not not_numbers(error):
             raise
-        raise ValueError(f"{type(estimator).__name__} needs numeric targets, but y holds "
-                         "values that are not numbers (strings, say). A regressor predicts "
-                         "numbers; for labels use a classifier.") from error
+        raise ValueError(message) from error
+
+
+def check_numeric_target(estimator, y):
+    """``y`` as a float array that float32 training can hold, or a clear ``ValueError``."""
+    with numbers_only(f"{type(estimator).__name__} needs numeric targets, but y holds values "
+                      "that are not numbers (strings, say). A regressor predicts numbers; for "
+                      "labels use a classifier."):
+        y = np.asarray(_check_y(y, multi_output=True, y_numeric=True, estimator=estimator),
+                       dtype=np.float64)
     check_float32_range(y, "y", "Scale the targets (e.g. divide y by its standard deviation, "
                         "or use sklearn.compose.TransformedTargetRegressor).")
     return y

@@ -8,7 +8,7 @@ from sklearn.base import BaseEstimator, TransformerMixin
 from sklearn.utils.validation import check_is_fitted, validate_data
 
 from ._sklearn import Interval, _check_feature_names_in, _fit_context, _get_output_config
-from ._validation import not_numbers
+from ._validation import numbers_only
 
 
 class SlidingWindows(TransformerMixin, BaseEstimator):
@@ -93,13 +93,9 @@ class SlidingWindows(TransformerMixin, BaseEstimator):
                                  f"was fitted on {self.n_features_in_} columns. Reshape your "
                                  "data to (n_steps, n_features).")
             X = np.asarray(X).reshape(-1, 1)
-        try:
+        with numbers_only("The series holds values that are not numbers (strings, say); "
+                          "SlidingWindows needs numeric columns."):
             return validate_data(self, X, reset=reset, dtype=(np.float64, np.float32))
-        except (TypeError, ValueError) as error:
-            if not not_numbers(error):
-                raise
-            raise ValueError("The series holds values that are not numbers (strings, say); "
-                             "SlidingWindows needs numeric columns.") from error
 
     @_fit_context(prefer_skip_nested_validation=True)
     def fit(self, X, y=None):

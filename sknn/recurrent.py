@@ -9,6 +9,7 @@ import torch
 from sklearn.utils.validation import check_array, validate_data
 
 from ._base import BaseNeuralNet
+from ._callbacks import unwrap
 from ._data import is_ragged, is_sequence_list, to_tensor
 from ._params import (
     ACTIVATION,
@@ -263,9 +264,8 @@ class _BaseRNN(BaseNeuralNet):
         """Per-step outputs have no scikit-learn scorer: refuse ``scoring`` and skorch's."""
         from skorch.callbacks import BatchScoring, EpochScoring
 
-        scorers = [type(cb).__name__ for cb in self.callbacks or []
-                   if isinstance(cb[1] if isinstance(cb, tuple) else cb,
-                                 (EpochScoring, BatchScoring))]
+        scorers = [type(cb).__name__ for cb in map(unwrap, self.callbacks or [])
+                   if isinstance(cb, (EpochScoring, BatchScoring))]
         if self.scoring is not None or scorers:
             what = f"scoring={self.scoring!r}" if self.scoring is not None else scorers[0]
             raise ValueError(
