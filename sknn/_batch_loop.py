@@ -100,6 +100,7 @@ class StepContext(NamedTuple):
     parameters: list  # the parameters to clip, or None
     max_grad_norm: float
     grad_listeners: list  # callbacks implementing on_grad_computed
+    optimized: list  # the optimizer's parameters
 
 
 class BatchLoop:
@@ -125,7 +126,8 @@ class BatchLoop:
         """
         n = len(dataset)
         device = dataset.y.device
-        order = torch.randperm(n, device=device) if shuffle else None
+        # One batch holds every sample whatever their order: no permutation.
+        order = torch.randperm(n, device=device) if shuffle and n > self.batch_size else None
         if not self.module_.training:  # train() walks every submodule: only when needed
             self.module_.train()
         context = self._step_context(device, max_grad_norm, plan)
@@ -152,6 +154,9 @@ class BatchLoop:
         Batch normalisation cannot train on one row: a one-row last batch
         joins the batch before it when the module normalises batches.
         """
+        if n <= self.batch_size:
+            yield slice(None)
+            return
         starts = list(range(0, n, self.batch_size))
         if len(starts) > 1 and n - starts[-1] == 1 and self._normalises_batches():
             starts.pop()
@@ -167,7 +172,8 @@ class BatchLoop:
         return StepContext(
             module=self._training_module(), autocast=autocast, scaler=scaler,
             parameters=list(self.module_.parameters()) if max_grad_norm else None,
-            max_grad_norm=max_grad_norm, grad_listeners=plan.listeners["on_grad_computed"])
+            max_grad_norm=max_grad_norm, grad_listeners=plan.listeners["on_grad_computed"],
+            optimized=[p for group in self.optimizer_.param_groups for p in group["params"]])
 
     def train_step(self, batch, context):
         """One optimizer step on ``batch``; return ``{'loss', 'y_pred'}``, detached.
@@ -181,7 +187,8 @@ class BatchLoop:
             to tell ``on_grad_computed``.
         """
         optimizer = self.optimizer_
-        optimizer.zero_grad(set_to_none=True)
+        for param in context.optimized:  # optimizer.zero_grad(), without its dispatch
+            param.grad = None
         step = self.train_step_single(batch, context)
         if context.scaler is not None:
             context.scaler.unscale_(optimizer)

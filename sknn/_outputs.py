@@ -63,6 +63,8 @@ class DeviceDataset(Dataset):
 
     def batch(self, index):
         """``(X, y, sample_weight)`` of the samples ``index`` (a slice or index tensor)."""
+        if isinstance(index, slice) and index == slice(None):
+            return self.tensors
         w = self.sample_weight
         return take(self.X, index), self.y[index], None if w is None else w[index]
 

@@ -268,11 +268,26 @@ class SknnNet(BatchLoop, NetOutputs, NeuralNet):
         """
         if not self.l2_penalty:
             return 0.0
-        weights = [w.detach() for w in self._weight_matrices()]
-        if not all(w.device.type == "cpu" and w.dtype == torch.float32 for w in weights):
+        flat = self._weight_views()
+        if flat is None:
             return float(self.penalty())
-        flat = [w.numpy().reshape(-1) for w in weights]
         return 0.5 * self.l2_penalty * math.fsum(float(np.dot(w, w)) for w in flat)
+
+    def _weight_views(self):
+        """Flat numpy views of float32 CPU weight matrices, or None; made once per storage.
+
+        The optimizers update the weights in place, so the views stay valid
+        until the module moves (L-BFGS's float64 pass does).
+        """
+        matrices = self._weight_matrices()
+        pointers = [w.data_ptr() for w in matrices]
+        cached = self.__dict__.get("_views")
+        if cached is None or cached[0] != pointers:
+            views = None
+            if all(w.device.type == "cpu" and w.dtype == torch.float32 for w in matrices):
+                views = [w.detach().numpy().reshape(-1) for w in matrices]
+            cached = self._views = (pointers, views)
+        return cached[1]
 
     def _weight_matrices(self):
         """The module's weight matrices (not biases), listed once per module."""
@@ -395,6 +410,7 @@ class SknnNet(BatchLoop, NetOutputs, NeuralNet):
         state.pop("_float64_copy", None)
         state.pop("_compiled_module", None)
         state.pop("_matrices", None)
+        state.pop("_views", None)
         return state
 
     def __setstate__(self, state):
