@@ -107,7 +107,7 @@ def to_tensor(array, dtype=None):
 
 def n_samples(data):
     """Number of samples in a tensor, or in a tuple/dict of tensors."""
-    if isinstance(data, torch.Tensor):
+    if isinstance(data, torch.Tensor) or hasattr(data, "stays_on_host"):
         return data.shape[0]
     first = next(iter(data.values())) if isinstance(data, dict) else data[0]
     return n_samples(first)
@@ -117,7 +117,7 @@ def take(data, index):
     """Select samples ``index`` (a slice or an index tensor) from ``data``."""
     if data is None:
         return None
-    if isinstance(data, torch.Tensor):
+    if isinstance(data, torch.Tensor) or hasattr(data, "stays_on_host"):
         return data[index]
     if isinstance(data, dict):
         return {key: take(value, index) for key, value in data.items()}
@@ -131,6 +131,8 @@ def to_device(data, device, dtype=None):
     """
     if data is None:
         return None
+    if hasattr(data, "stays_on_host"):  # out-of-core rows: read onto the device batch by batch
+        return data.to(device)
     if isinstance(data, torch.Tensor):
         if dtype is not None and data.is_floating_point():
             return data.to(device, dtype, non_blocking=True)
@@ -204,11 +206,15 @@ def row_chunks(X, rows):
     None for inputs of at most ``rows`` rows and for forms that are not
     sliced by rows (lists of sequences, dicts of arrays).
     """
+    from ._streaming import is_out_of_core, read_rows  # it builds on this module
+
     if isinstance(X, pd.DataFrame):
         n, take_rows = len(X), lambda start: X.iloc[start:start + rows]
     elif (isinstance(X, np.ndarray) and X.ndim >= 2 and X.dtype != object) or (
             sp.issparse(X) and X.format in ("csr", "csc")):
         n, take_rows = X.shape[0], lambda start: X[start:start + rows]
+    elif is_out_of_core(X):  # zarr and dask arrays: read a chunk of rows at a time
+        n, take_rows = X.shape[0], lambda start: read_rows(X, start, start + rows)
     else:
         return None
     if n <= rows:

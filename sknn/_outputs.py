@@ -61,6 +61,14 @@ class DeviceDataset(Dataset):
         """``(X, y, sample_weight)``."""
         return self.X, self.y, self.sample_weight
 
+    def shuffled(self):
+        """A random order of the samples, drawn from the device's generator."""
+        return torch.randperm(len(self), device=self.y.device)
+
+    def batches(self, indexes):
+        """``(X, y, sample_weight)`` of each batch index (a slice or index tensor)."""
+        return map(self.batch, indexes)
+
     def batch(self, index):
         """``(X, y, sample_weight)`` of the samples ``index`` (a slice or index tensor)."""
         if isinstance(index, slice) and index == slice(None):
