@@ -210,7 +210,7 @@ def _size(index, n):
 
 def shuffled_blocks(n, block, window, device):
     """A seeded order of ``range(n)``: blocks of ``block`` rows in random order,
-    rows shuffled within each window of ``window`` rows.
+    rows shuffled within each window of whole blocks (``window`` rows or one block).
 
     Examples
     --------
@@ -220,10 +220,13 @@ def shuffled_blocks(n, block, window, device):
     >>> sorted(order.tolist()) == list(range(10))
     True
     """
-    starts = torch.randperm(math.ceil(n / block), device=device) * block
-    rows = torch.cat([torch.arange(int(s), min(int(s) + block, n), device=device)
-                      for s in starts.tolist()])
-    parts = [part[torch.randperm(len(part), device=device)] for part in rows.split(window)]
+    starts = (torch.randperm(math.ceil(n / block), device=device) * block).tolist()
+    per_window = max(1, window // block)
+    parts = []
+    for first in range(0, len(starts), per_window):
+        rows = torch.cat([torch.arange(start, min(start + block, n), device=device)
+                          for start in starts[first:first + per_window]])
+        parts.append(rows[torch.randperm(len(rows), device=device)])
     return torch.cat(parts)
 
 
