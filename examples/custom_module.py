@@ -1,4 +1,6 @@
-"""Your own torch module as a scikit-learn estimator.
+"""
+Your own torch module as a scikit-learn estimator
+=================================================
 
 A small residual network for tabular data, written in plain PyTorch, trained
 by NeuralNetClassifier: cross-validated, grid-searched over its own
@@ -7,9 +9,10 @@ with two inputs -- numeric features and an integer category fed to an
 embedding -- once as a dict of arrays, once as one 2-D array split inside
 ``forward`` (which keeps scikit-learn's splitters working).
 
-    python examples/custom_module.py
+Run it with ``python examples/custom_module.py``.
 """
 
+import os
 import pickle
 import time
 import warnings
@@ -26,6 +29,7 @@ from torch import nn
 from sknn import NeuralNetClassifier
 
 warnings.filterwarnings("ignore", category=ConvergenceWarning)
+QUICK = os.environ.get("SKNN_EXAMPLES_QUICK") == "1"  # less data, fewer epochs
 
 
 class ResidualMLP(nn.Module):
@@ -50,7 +54,8 @@ class ResidualMLP(nn.Module):
 
 X, y = load_breast_cancer(return_X_y=True)
 model = make_pipeline(StandardScaler(),
-                      NeuralNetClassifier(ResidualMLP, max_iter=50, random_state=0))
+                      NeuralNetClassifier(ResidualMLP, max_iter=3 if QUICK else 50,
+                                          random_state=0))
 
 start = time.perf_counter()
 scores = cross_val_score(model, X, y, cv=5)
@@ -71,8 +76,9 @@ print(grid.best_estimator_[-1].summary().to_string(index=False))
 # -- two inputs ------------------------------------------------------------------
 # A synthetic task: the label depends on a numeric signal and on a category.
 rng = np.random.RandomState(0)
-numeric = rng.normal(size=(2000, 5)).astype(np.float32)
-category = rng.randint(0, 10, size=2000)
+N = 300 if QUICK else 2000
+numeric = rng.normal(size=(N, 5)).astype(np.float32)
+category = rng.randint(0, 10, size=N)
 label = (numeric[:, 0] + np.where(category % 2, 1.0, -1.0) > 0).astype(int)
 
 
@@ -93,9 +99,9 @@ class WithEmbedding(nn.Module):
         return self.head(torch.cat([numeric, self.embedding(category)], dim=1))
 
 
-train, test = train_test_split(np.arange(2000), random_state=0)
+train, test = train_test_split(np.arange(N), random_state=0)
 as_dict = {"numeric": numeric, "category": category}
-clf = NeuralNetClassifier(WithEmbedding, max_iter=30, random_state=0)
+clf = NeuralNetClassifier(WithEmbedding, max_iter=3 if QUICK else 30, random_state=0)
 clf.fit({key: value[train] for key, value in as_dict.items()}, label[train])
 print("dict input, held-out accuracy:",
       round(clf.score({key: value[test] for key, value in as_dict.items()}, label[test]), 4))
@@ -113,6 +119,7 @@ class SplitColumns(WithEmbedding):
 
 
 table = np.c_[numeric, category]
-scores = cross_val_score(NeuralNetClassifier(SplitColumns, max_iter=30, random_state=0),
+scores = cross_val_score(NeuralNetClassifier(SplitColumns, max_iter=3 if QUICK else 30,
+                                             random_state=0),
                          table, label, cv=5)
 print(f"one array split in forward, 5-fold CV accuracy {scores.mean():.4f}")

@@ -1,4 +1,6 @@
-"""Forecasting a noisy sine with an LSTM, against a linear autoregression.
+"""
+Sequence forecasting: a noisy sine with an LSTM, against a linear autoregression
+================================================================================
 
 The series is a sine with Gaussian noise and rare large spikes (impulsive
 noise, as from a faulty sensor). ``SlidingWindows`` cuts it into windows of
@@ -7,9 +9,10 @@ the rest test, in time order. ``Ridge`` on the same windows (a linear
 autoregression) is the baseline: every spike inside a window throws its
 forecast off, while the recurrent net learns to look past them.
 
-    python examples/rnn_forecasting.py
+Run it with ``python examples/rnn_forecasting.py``.
 """
 
+import os
 import time
 import warnings
 
@@ -20,6 +23,8 @@ from sklearn.linear_model import Ridge
 from sknn import RNNRegressor, SlidingWindows
 
 warnings.filterwarnings("ignore", category=ConvergenceWarning)
+QUICK = os.environ.get("SKNN_EXAMPLES_QUICK") == "1"  # fewer epochs
+EPOCHS = 3 if QUICK else 60
 
 rng = np.random.RandomState(0)
 t = np.arange(1200)
@@ -32,7 +37,7 @@ X = X.astype(np.float32)
 X_train, X_test, y_train, y_test = X[:800], X[800:], y[:800], y[800:]
 
 start = time.perf_counter()
-rnn = RNNRegressor(cell="lstm", hidden_size=32, max_iter=60, learning_rate_init=0.01,
+rnn = RNNRegressor(cell="lstm", hidden_size=32, max_iter=EPOCHS, learning_rate_init=0.01,
                    random_state=0).fit(X_train, y_train)
 rnn_seconds = time.perf_counter() - start
 ridge = Ridge(alpha=1.0).fit(X_train[:, :, 0], y_train)
@@ -43,6 +48,26 @@ print(f"R^2 on the last {len(X_test)} windows: "
       f"({rnn.n_iter_} epochs, {rnn_seconds:.1f} s), "
       f"Ridge {ridge.score(X_test[:, :, 0], y_test):.4f}")
 
+# %%
+# The forecast against the series
+# -------------------------------
+try:
+    import matplotlib.pyplot as plt
+except ImportError:
+    print("matplotlib is not installed: skipping the figure (sknn-torch[examples]).")
+else:
+    shown = slice(0, 150)  # the first 150 test windows
+    steps = t[20 + 800:][shown]  # the step each test window forecasts
+    fig, ax = plt.subplots(figsize=(10, 4))
+    ax.plot(steps, y_test[shown], color="0.6", linewidth=1, label="series (with spikes)")
+    ax.plot(steps, ridge.predict(X_test[shown, :, 0]), color="C1", label="Ridge")
+    ax.plot(steps, rnn.predict(X_test[shown]), color="C0", label="RNNRegressor(lstm)")
+    ax.set_xlabel("time step")
+    ax.legend(loc="upper right")
+    ax.set_title("one-step-ahead forecasts on the test windows")
+    plt.show()
+
+# %%
 # Forecast the step after the end of the series: the last window has no target yet.
 next_value = rnn.predict(windows.transform(series)[-1:].astype(np.float32))[0]
 print(f"next value forecast: {next_value:.4f} (noise-free sine there: "
@@ -51,7 +76,7 @@ print(f"next value forecast: {next_value:.4f} (noise-free sine there: "
 # Several steps ahead: horizon=5 gives 5 targets per window, one output each.
 X5, y5 = SlidingWindows(window=20, horizon=5).fit_transform_with_targets(series)
 X5 = X5.astype(np.float32)
-multi = RNNRegressor(hidden_size=32, max_iter=60, learning_rate_init=0.01,
+multi = RNNRegressor(hidden_size=32, max_iter=EPOCHS, learning_rate_init=0.01,
                      random_state=0).fit(X5[:800], y5[:800])
 ridge5 = Ridge(alpha=1.0).fit(X5[:800, :, 0], y5[:800])
 print(f"5 steps ahead, R^2: RNNRegressor {multi.score(X5[800:], y5[800:]):.4f}, "

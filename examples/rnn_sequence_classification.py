@@ -1,4 +1,6 @@
-"""Classifying variable-length sequences with a GRU, and tagging every step.
+"""
+Variable-length sequences: classifying them with a GRU, and tagging every step
+==============================================================================
 
 Generated 2-D trajectories of 10 to 60 steps: class 'circle' turns at a
 steady rate, 'zigzag' turns back and forth, 'line' goes straight; every
@@ -9,9 +11,10 @@ no sequence's prediction depends on the others in its batch.
 The second part tags each step (sequence to sequence): is the trajectory
 turning left or right at this step?
 
-    python examples/rnn_sequence_classification.py
+Run it with ``python examples/rnn_sequence_classification.py``.
 """
 
+import os
 import time
 import warnings
 
@@ -22,6 +25,8 @@ from sklearn.model_selection import train_test_split
 from sknn import RNNClassifier
 
 warnings.filterwarnings("ignore", category=ConvergenceWarning)
+QUICK = os.environ.get("SKNN_EXAMPLES_QUICK") == "1"  # less data, fewer epochs
+EPOCHS = 3 if QUICK else 30
 rng = np.random.RandomState(0)
 CLASSES = np.array(["circle", "zigzag", "line"])
 
@@ -41,13 +46,13 @@ def trajectory(kind):
     return steps.astype(np.float32), turn
 
 
-kinds = CLASSES[rng.randint(3, size=900)]
+kinds = CLASSES[rng.randint(3, size=150 if QUICK else 900)]
 data = [trajectory(kind) for kind in kinds]
 X = [steps for steps, _ in data]  # a list of (n_steps_i, 2) arrays: the step vectors
 X_train, X_test, y_train, y_test = train_test_split(X, kinds, test_size=0.3, random_state=0)
 
 start = time.perf_counter()
-clf = RNNClassifier(cell="gru", hidden_size=32, max_iter=30, learning_rate_init=0.01,
+clf = RNNClassifier(cell="gru", hidden_size=32, max_iter=EPOCHS, learning_rate_init=0.01,
                     random_state=0).fit(X_train, y_train)
 print(f"sequence classification, {len(X_train)} training sequences of 10-60 steps: "
       f"test accuracy {clf.score(X_test, y_test):.4f} ({time.perf_counter() - start:.1f} s)")
@@ -59,7 +64,7 @@ turning = [np.where(turn > 0, "left", "right") for _, turn in data]
 T_train, T_test, s_train, s_test = train_test_split(X, turning, test_size=0.3, random_state=0)
 start = time.perf_counter()
 tagger = RNNClassifier(cell="gru", hidden_size=32, bidirectional=True, return_sequences=True,
-                       max_iter=30, learning_rate_init=0.01, random_state=0)
+                       max_iter=EPOCHS, learning_rate_init=0.01, random_state=0)
 tagger.fit(T_train, s_train)
 tags = tagger.predict(T_test[:1])[0]
 print(f"per-step tagging: test accuracy over all steps {tagger.score(T_test, s_test):.4f} "

@@ -1,8 +1,14 @@
-"""sknn on tabular data: Pipeline, GridSearchCV, cross-validation, pickle.
+"""
+Tabular data: Pipeline, GridSearchCV, cross-validation, pickle
+==============================================================
+
+MLPClassifier on the wine data (string labels, a grid search in a Pipeline,
+pickled and reloaded) and MLPRegressor on the diabetes data.
 
 Run with ``make demo`` (or ``python examples/tabular_pipeline.py``).
 """
 
+import os
 import pickle
 import time
 import warnings
@@ -18,6 +24,7 @@ from sklearn.preprocessing import StandardScaler
 from sknn import MLPClassifier, MLPRegressor
 
 warnings.filterwarnings("ignore", category=ConvergenceWarning)
+QUICK = os.environ.get("SKNN_EXAMPLES_QUICK") == "1"  # fewer epochs
 
 
 def classification():
@@ -26,7 +33,8 @@ def classification():
     y = pd.Series(data.target_names[data.target], name="cultivar")  # string labels
     X_train, X_test, y_train, y_test = train_test_split(X, y, stratify=y, random_state=0)
 
-    pipe = make_pipeline(StandardScaler(), MLPClassifier(max_iter=300, random_state=0))
+    pipe = make_pipeline(StandardScaler(), MLPClassifier(max_iter=5 if QUICK else 300,
+                                                         random_state=0))
     grid = GridSearchCV(
         pipe,
         {
@@ -52,7 +60,8 @@ def classification():
 
 def regression():
     X, y = load_diabetes(return_X_y=True, as_frame=True)
-    model = make_pipeline(StandardScaler(), MLPRegressor(max_iter=2000, random_state=0))
+    model = make_pipeline(StandardScaler(), MLPRegressor(max_iter=5 if QUICK else 2000,
+                                                        random_state=0))
     scores = cross_val_score(model, X, y, cv=KFold(5))
     print(f"diabetes: 5-fold R^2 {scores.mean():.3f} (+/- {scores.std():.3f})")
 

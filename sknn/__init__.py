@@ -9,6 +9,7 @@ from .autoencoder import AutoEncoder
 from .conv import ConvClassifier, ConvRegressor
 from .custom import NeuralNetClassifier, NeuralNetRegressor
 from .mlp import MLPClassifier, MLPRegressor
+from .plotting import TrainingCurveDisplay
 from .preprocessing import SlidingWindows
 from .recurrent import RNNClassifier, RNNRegressor
 
@@ -26,4 +27,5 @@ __all__ = [
     "RNNClassifier",
     "RNNRegressor",
     "SlidingWindows",
+    "TrainingCurveDisplay",
 ]

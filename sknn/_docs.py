@@ -76,6 +76,10 @@ _SAMPLE_WEIGHT_VAL = """\
 sample_weight_val : array-like of shape (n_val_samples,), default=None
             Weights of the validation samples."""
 
+# The API reference's page of an estimator: the HTML repr's "?" and parameter
+# links (scikit-learn's ``_doc_link_template``).
+DOC_LINK_TEMPLATE = "https://sknn-torch.readthedocs.io/en/latest/generated/sknn.{estimator_name}.html"
+
 FRAGMENTS = {
     # fit's validation data: supervised, and for transformers (no y_val)
     "validation_data": f"{_X_VAL}\n        {_Y_VAL}\n        {_SAMPLE_WEIGHT_VAL}",

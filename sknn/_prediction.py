@@ -89,6 +89,7 @@ class Prediction:
         Returns
         -------
         ndarray of shape (n_samples, layer_width)
+            The layer's output, one row per sample.
         """
         check_is_fitted(self)
         module_type = type(self.module_)

@@ -26,7 +26,17 @@ _RAW_KINDS = frozenset("biufcSUmM")
 
 
 class UntrustedTypesError(TypeError):
-    """A file names classes or functions that are neither sknn's nor trusted."""
+    """A file names classes or functions that are neither sknn's nor trusted.
+
+    Raised by :func:`sknn.io.load` and :func:`sknn.io.loads` before anything
+    is imported; :func:`sknn.io.get_untrusted_types` lists the names.
+
+    Examples
+    --------
+    >>> from sknn.io import UntrustedTypesError
+    >>> issubclass(UntrustedTypesError, TypeError)
+    True
+    """
 
     # Public as sknn.io.UntrustedTypesError, which is where it is documented.
     __module__ = "sknn.io"

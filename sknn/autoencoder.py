@@ -135,7 +135,7 @@ class AutoEncoder(ClassNamePrefixFeaturesOutMixin, ReconstructionTask, BaseNeura
         Returns
         -------
         ndarray of shape (n_samples, n_components)
-            float32 for float32 input, float64 otherwise.
+            The codes: float32 for float32 input, float64 otherwise.
         """
         check_is_fitted(self)
         return self._as_output(self._forward(X, fn=type(self.module_).encode), X)
@@ -204,6 +204,7 @@ class AutoEncoder(ClassNamePrefixFeaturesOutMixin, ReconstructionTask, BaseNeura
         Returns
         -------
         ndarray of shape (n_samples, n_features_in_)
+            The new samples, in the space of the input.
         """
         check_is_fitted(self)
         if not isinstance(n_samples, Integral) or n_samples < 1:

@@ -58,7 +58,7 @@ class _BaseModuleNet(ModuleChecks, BaseNeuralNet):
 
     # -- module__<name> parameters ------------------------------------------
     def get_params(self, deep=True):
-        """Parameters of the estimator; with ``deep``, also ``module__<name>``.
+        """Get the parameters of the estimator; with ``deep``, also ``module__<name>``.
 
         Parameters
         ----------
@@ -69,6 +69,7 @@ class _BaseModuleNet(ModuleChecks, BaseNeuralNet):
         Returns
         -------
         params : dict
+            Parameter names mapped to their values.
         """
         params = super().get_params(deep=deep)
         if deep and isinstance(self.module_params, Mapping):
@@ -89,6 +90,7 @@ class _BaseModuleNet(ModuleChecks, BaseNeuralNet):
         Returns
         -------
         self : object
+            The estimator.
         """
         routed = {name[len(_PREFIX):]: params.pop(name)
                   for name in list(params) if name.startswith(_PREFIX)}

@@ -268,7 +268,7 @@ def _untrusted(document):
 
 
 def get_untrusted_types(file=None, *, data=None):
-    """Names of the classes and functions a file would import that are not sknn's.
+    """List the classes and functions a file would import that are not sknn's.
 
     Loading a file that names one (the module class of a
     :class:`~sknn.NeuralNetClassifier`, say) needs it in ``trusted``:
@@ -395,7 +395,8 @@ def load(file, *, trusted=None):
 
     Returns
     -------
-    estimator
+    estimator : object
+        The estimator, with its parameters, fitted attributes and weights.
 
     Raises
     ------

@@ -7,6 +7,7 @@ import pandas as pd
 from sklearn.base import BaseEstimator, TransformerMixin
 from sklearn.utils.validation import check_is_fitted, validate_data
 
+from ._docs import DOC_LINK_TEMPLATE
 from ._sklearn import Interval, _check_feature_names_in, _fit_context, _get_output_config
 from ._validation import numbers_only
 
@@ -73,6 +74,9 @@ class SlidingWindows(TransformerMixin, BaseEstimator):
     array([7., 8., 9.])
     """
 
+    _doc_link_module = "sknn"
+    _doc_link_template = DOC_LINK_TEMPLATE
+
     _parameter_constraints = {
         "window": [Interval(Integral, 1, None, closed="left")],
         "horizon": [Interval(Integral, 1, None, closed="left")],
@@ -111,6 +115,7 @@ class SlidingWindows(TransformerMixin, BaseEstimator):
         Returns
         -------
         self : object
+            The fitted transformer.
         """
         self._validate(X, reset=True)
         return self
@@ -159,6 +164,7 @@ class SlidingWindows(TransformerMixin, BaseEstimator):
         Returns
         -------
         ndarray of shape (n_windows, window, n_features)
+            The windows, in time order.
         """
         check_is_fitted(self)
         index = getattr(X, "index", None)
@@ -176,7 +182,7 @@ class SlidingWindows(TransformerMixin, BaseEstimator):
         return flat
 
     def get_feature_names_out(self, input_features=None):
-        """Names of the flattened window's values, step by step: ``<feature>_t-<lag>``.
+        """Get the names of the flattened window's values: ``<feature>_t-<lag>``.
 
         ``t-0`` is a window's last step. With ``set_output(transform="pandas")``,
         :meth:`transform` returns one row per window with these columns, the
@@ -192,6 +198,7 @@ class SlidingWindows(TransformerMixin, BaseEstimator):
         Returns
         -------
         ndarray of str, shape (window * n_features_in_,)
+            The names, step by step.
         """
         check_is_fitted(self)
         names = _check_feature_names_in(self, input_features)
@@ -199,7 +206,7 @@ class SlidingWindows(TransformerMixin, BaseEstimator):
                          for name in names], dtype=object)
 
     def transform_with_targets(self, X):
-        """Windows that have targets, and their targets: the values that follow.
+        """Cut the windows that have targets, and their targets: the values that follow.
 
         Parameters
         ----------
@@ -209,6 +216,7 @@ class SlidingWindows(TransformerMixin, BaseEstimator):
         Returns
         -------
         X_windows : ndarray of shape (n_windows, window, n_features)
+            The windows that have targets, in time order.
         y : ndarray of shape (n_windows,) or (n_windows, horizon * n_targets)
             The next ``horizon`` values of the target column(s) after each
             window (see Notes).
@@ -233,7 +241,10 @@ class SlidingWindows(TransformerMixin, BaseEstimator):
 
         Returns
         -------
-        X_windows, y : ndarrays
+        X_windows : ndarray of shape (n_windows, window, n_features)
+            The windows that have targets.
+        y : ndarray of shape (n_windows,) or (n_windows, horizon * n_targets)
+            Their targets.
         """
         return self.fit(X).transform_with_targets(X)
 

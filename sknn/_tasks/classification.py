@@ -224,6 +224,7 @@ class ClassifierTask(ClassifierMixin):
         Returns
         -------
         ndarray of shape (n_samples, n_classes)
+            The log-probabilities; columns follow ``classes_``.
         """
         with np.errstate(divide="ignore"):
             return np.log(self.predict_proba(X))

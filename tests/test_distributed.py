@@ -1,0 +1,105 @@
+"""``distributed=True``: two ranks under torchrun (gloo, CPU) against one process."""
+
+import json
+import os
+import subprocess
+import sys
+import textwrap
+
+import numpy as np
+import pytest
+import torch
+
+import sknn
+
+SCRIPT = textwrap.dedent('''
+    import json, os, sys, warnings
+    import numpy as np, torch, torch.distributed as dist
+    import sknn
+    warnings.simplefilter("ignore")
+    torch.set_num_threads(1)
+    dist.init_process_group("gloo")
+    rank = dist.get_rank()
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(301, 6)).astype(np.float32)
+    y = (X[:, 0] - X[:, 1] > 0).astype(int)
+    from skorch.callbacks import Callback
+
+    class Rows(Callback):  # the rows this rank trains on
+        def on_batch_end(self, net, batch=None, training=False, **kwargs):
+            if training:
+                net.history.record_batch("rows", len(batch[0]))
+
+    results = {}
+    for name, params in json.loads(sys.argv[2]).items():
+        model = sknn.MLPClassifier(distributed=True, callbacks=[Rows()], **params).fit(X, y)
+        results[name] = {"weights": [c.tolist() for c in model.coefs_],
+                         "n_iter": model.n_iter_, "loss_curve": model.loss_curve_,
+                         "valid": model.validation_scores_,
+                         "rows": sum(model.net_.history[:, "batches", :, "rows"], [])}
+    with open(os.path.join(sys.argv[1], f"rank{rank}.json"), "w") as f:
+        json.dump(results, f)
+    dist.destroy_process_group()
+''')
+
+RUNS = {
+    "fixed seed": dict(hidden_layer_sizes=(16,), batch_size=64, max_iter=6, random_state=0,
+                       tol=0),
+    "no seed": dict(hidden_layer_sizes=(16,), batch_size=64, max_iter=3, tol=0),
+    "early stopping": dict(hidden_layer_sizes=(16,), batch_size=32, max_iter=60,
+                           random_state=1, early_stopping=True, n_iter_no_change=2,
+                           tol=1e-2),
+}
+
+
+@pytest.fixture(scope="module")
+def ranks(tmp_path_factory):
+    if not torch.distributed.is_available():
+        pytest.skip("this torch has no torch.distributed")
+    out = tmp_path_factory.mktemp("ranks")
+    script = out / "fit.py"
+    script.write_text(SCRIPT)
+    env = {**os.environ, "OMP_NUM_THREADS": "1"}
+    done = subprocess.run(
+        [sys.executable, "-m", "torch.distributed.run", "--standalone", "--nproc_per_node=2",
+         str(script), str(out), json.dumps(RUNS)],
+        check=False, capture_output=True, text=True, timeout=300, env=env)
+    assert done.returncode == 0, done.stderr[-3000:]
+    return [json.loads((out / f"rank{r}.json").read_text()) for r in range(2)]
+
+
+def test_both_ranks_end_with_identical_weights(ranks):
+    for name in RUNS:
+        assert ranks[0][name]["weights"] == ranks[1][name]["weights"], name
+        assert ranks[0][name]["loss_curve"] == ranks[1][name]["loss_curve"], name
+
+
+def test_each_rank_trains_on_its_share_of_every_batch(ranks):
+    rows = [r["fixed seed"]["rows"] for r in ranks]
+    # 301 rows in batches of 64 (the last of 45): 32/32 ... and 23/22
+    assert rows[0] == [32, 32, 32, 32, 23] * 6
+    assert rows[1] == [32, 32, 32, 32, 22] * 6
+
+
+def test_ranks_train_as_one_process_with_the_same_total_batch(ranks):
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(301, 6)).astype(np.float32)
+    y = (X[:, 0] - X[:, 1] > 0).astype(int)
+    single = sknn.MLPClassifier(**RUNS["fixed seed"]).fit(X, y)
+    for got, want in zip(ranks[0]["fixed seed"]["weights"], single.coefs_):
+        np.testing.assert_allclose(np.array(got), want, atol=1e-4)
+    np.testing.assert_allclose(ranks[0]["fixed seed"]["loss_curve"], single.loss_curve_,
+                               rtol=1e-4)
+
+
+def test_early_stopping_stops_both_ranks_on_the_same_epoch(ranks):
+    stopped = [r["early stopping"]["n_iter"] for r in ranks]
+    assert stopped[0] == stopped[1] < RUNS["early stopping"]["max_iter"]
+    assert ranks[0]["early stopping"]["valid"] == ranks[1]["early stopping"]["valid"]
+
+
+def test_without_a_process_group_the_error_says_what_to_do():
+    model = sknn.MLPClassifier(distributed=True, max_iter=1)
+    with pytest.raises(ValueError, match="torchrun"):
+        model.fit(np.zeros((4, 2)), [0, 1, 0, 1])
+    assert not hasattr(model, "net_")
