@@ -250,9 +250,10 @@ def network(scope, operator, container, method="forward"):
     """Splice the estimator's network in; return the name of its float32 output."""
     estimator = operator.raw_operator
     if getattr(estimator, "_per_step", False) and isinstance(estimator, CLASSIFIERS):
-        raise NotImplementedError("RNNClassifier(return_sequences=True) has per-step labels, "
-                                  "which skl2onnx's classifier outputs cannot hold; export "
-                                  "the regressor or a sequence classifier.")
+        raise NotImplementedError("RNNClassifier with return_sequences=True or output_steps "
+                                  "has per-step labels, which skl2onnx's classifier outputs "
+                                  "cannot hold; export the regressor or a sequence "
+                                  "classifier.")
     value, sample_shape = _network_input(scope, operator, container)
     graph = _export_module(estimator.module_, sample_shape, container.target_opset, method)
     return _splice(scope, container, graph, value)

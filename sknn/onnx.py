@@ -223,7 +223,7 @@ def _convert_regressor(scope, operator, container):
     if estimator.loss == "poisson":
         output = add(scope, container, "Exp", [output], "mean")
     if getattr(estimator, "_per_step", False) and estimator._step_target_width is None:
-        n_steps = _network_input_steps(operator)
+        n_steps = getattr(estimator, "_decoded_steps", None) or _network_input_steps(operator)
         output = reshape(scope, container, output, (n_steps,))
     cast_to(scope, container, output, operator.outputs[0])
 

@@ -1,8 +1,9 @@
-"""Per-step targets: the task hooks for ``return_sequences=True`` (recurrent nets).
+"""Per-step targets: the task hooks for ``return_sequences=True`` or ``output_steps``.
 
 :class:`StepTargets` sits left of a task mixin (:class:`StepClassification`
 left of the classifier's) and applies the task's own hooks to every time
-step; without ``return_sequences`` every hook is the task's.
+step of a recurrent net's output; without per-step outputs every hook is
+the task's.
 """
 
 import numpy as np
@@ -50,10 +51,15 @@ class StepTargets:
     # score() over the stacked real steps.
     _step_metric = staticmethod(r2_score)
 
+    def _steps_out(self):
+        """Whether the parameters ask for one target per step (per input or output step)."""
+        return self.return_sequences or self.output_steps is not None
+
     def _encode_target(self, y, *, reset, incremental=False, classes=None):
         if reset:  # how the network was built; prediction follows it, whatever set later
-            self._per_step = self.return_sequences
-        if not self.return_sequences:
+            self._per_step = self._steps_out()
+            self._decoded_steps = self.output_steps
+        if not self._steps_out():
             return super()._encode_target(y, reset=reset, incremental=incremental,
                                           classes=classes)
         steps, lengths = split_steps(y)
@@ -76,13 +82,13 @@ class StepTargets:
 
     def _make_criterion(self):
         criterion = super()._make_criterion()
-        return MaskedStepLoss(criterion) if self.return_sequences else criterion
+        return MaskedStepLoss(criterion) if self._steps_out() else criterion
 
     def _target_weights(self, y):
-        return None if self.return_sequences else super()._target_weights(y)
+        return None if self._steps_out() else super()._target_weights(y)
 
     def _stratify(self, y):
-        return None if self.return_sequences else super()._stratify(y)
+        return None if self._steps_out() else super()._stratify(y)
 
     @staticmethod
     def _valid_steps(output, target, sample_weight):
@@ -94,7 +100,7 @@ class StepTargets:
         return output[valid], target[valid], weight
 
     def _score_output(self, output, target, sample_weight):
-        if not self.return_sequences:
+        if not self._steps_out():
             return super()._score_output(output, target, sample_weight)
         return super()._score_output(*self._valid_steps(output, target, sample_weight))
 
@@ -111,15 +117,24 @@ class StepTargets:
         decoded = decoded.reshape(n, n_steps, *decoded.shape[1:])
         if self._step_target_width == 1:
             decoded = decoded[..., None]
-        if is_sequence_list(X):
-            return [decoded[i, :length] for i, length in enumerate(self._input_lengths(X))]
-        return decoded
+        return self._per_sequence(decoded, X)
+
+    def _per_sequence(self, steps, X):
+        """Per-step outputs of a list ``X`` cut to each sequence's own steps.
+
+        An encoder-decoder (``output_steps``) emits the same number of steps
+        for every sequence: its outputs stay one array.
+        """
+        if is_sequence_list(X) and getattr(self, "_decoded_steps", None) is None:
+            return [steps[i, :length] for i, length in enumerate(self._input_lengths(X))]
+        return steps
 
     def score(self, X, y, sample_weight=None):
         """Mean accuracy (classifiers) or R^2 (regressors) of ``predict(X)``.
 
-        With ``return_sequences=True`` every real time step counts once, and
-        a sequence's ``sample_weight`` applies to each of its steps.
+        With ``return_sequences=True`` or ``output_steps`` every real time
+        step counts once, and a sequence's ``sample_weight`` applies to each
+        of its steps.
 
         Parameters
         ----------
@@ -133,6 +148,7 @@ class StepTargets:
         Returns
         -------
         score : float
+            The score over every step of every sequence.
         """
         if not self._fitted_per_step():
             return super().score(X, y, sample_weight)
@@ -151,17 +167,18 @@ class StepClassification(StepTargets):
     _step_metric = staticmethod(accuracy_score)
 
     def _encode_target(self, y, *, reset, incremental=False, classes=None):
-        if self.return_sequences and self.class_weight is not None:
-            raise ValueError("class_weight is not supported with return_sequences=True; "
-                             "pass per-sequence sample_weight instead.")
+        if self._steps_out() and self.class_weight is not None:
+            what = "return_sequences=True" if self.return_sequences else "output_steps"
+            raise ValueError(f"class_weight is not supported with {what}; pass per-sequence "
+                             "sample_weight instead.")
         return super()._encode_target(y, reset=reset, incremental=incremental, classes=classes)
 
     def _labels_need_classes(self, y):
         # Per-step labels, shape (n, T) or a ragged list, are not multilabel rows.
-        return self.return_sequences or super()._labels_need_classes(y)
+        return self._steps_out() or super()._labels_need_classes(y)
 
     def predict_proba(self, X):
-        """Probability of each class (for each time step with ``return_sequences``).
+        """Probability of each class (for each step with ``return_sequences`` or ``output_steps``).
 
         Parameters
         ----------
@@ -171,12 +188,10 @@ class StepClassification(StepTargets):
         Returns
         -------
         ndarray of shape (n_samples, n_classes) or (n_samples, n_steps, n_classes)
-            Columns follow ``classes_``. With ``return_sequences`` and a list
-            ``X``, a list of ``(n_steps_i, n_classes)`` arrays.
+            Columns follow ``classes_``; ``n_steps`` is ``output_steps`` for an
+            encoder-decoder. With ``return_sequences`` and a list ``X``, a
+            list of ``(n_steps_i, n_classes)`` arrays.
         """
         if not self._fitted_per_step():
             return super().predict_proba(X)
-        proba = self._proba(self._forward(X))
-        if is_sequence_list(X):
-            return [proba[i, :length] for i, length in enumerate(self._input_lengths(X))]
-        return proba
+        return self._per_sequence(self._proba(self._forward(X)), X)

@@ -3,6 +3,7 @@
 import math
 from numbers import Integral
 
+import torch
 from torch import nn
 
 from .layers import _init_tensor, check_layer, dense_block, init_weights, make_activation
@@ -69,6 +70,56 @@ class ConvLayer(nn.Sequential):
         if activation is not None:
             layers.append(make_activation(activation))
         super().__init__(*layers)
+
+
+class InceptionModule(nn.Module):
+    """Parallel convolutions of different kernel sizes and a pooled branch, concatenated.
+
+    The input goes through a 1x1 ``bottleneck`` convolution (skipped when
+    ``bottleneck`` is None or the input has no more channels than it), then
+    through one convolution per kernel size of ``kernels``, side by side;
+    a fourth kind of branch max-pools the input (3 wide, stride
+    ``stride``) and convolves it 1x1. Every branch has ``n_filters``
+    channels and 'same' padding, so the module outputs ``n_filters *
+    (len(kernels) + 1)`` channels of ``ceil(size / stride)`` positions,
+    then batch normalisation and the activation. This is the module of
+    GoogLeNet (Szegedy et al. 2015) with one shared bottleneck, as
+    InceptionTime (Ismail Fawaz et al. 2020) has it.
+
+    Examples
+    --------
+    >>> import torch
+    >>> from sknn.modules.conv import InceptionModule
+    >>> module = InceptionModule(1, (50,), 8, 4, (9, 5, 3), bottleneck=2)
+    >>> module(torch.zeros(3, 8, 50)).shape
+    torch.Size([3, 16, 50])
+    """
+
+    def __init__(self, n_dims, in_shape, n_in, n_filters, kernels, stride=1, bottleneck=32,
+                 batch_norm=True, activation="relu"):
+        super().__init__()
+        width = n_in
+        if bottleneck is not None and n_in > bottleneck:
+            self.bottleneck = _CONV[n_dims](n_in, bottleneck, 1)
+            width = bottleneck
+        else:
+            self.bottleneck = nn.Identity()
+        self.branches = nn.ModuleList(
+            ConvLayer(n_dims, in_shape, width, n_filters, kernel, stride, "same", False, None)
+            for kernel in kernels)
+        self.pool = nn.Sequential(_POOL["max"][n_dims](3, stride=stride, padding=1),
+                                  _CONV[n_dims](n_in, n_filters, 1))
+        after = []
+        if batch_norm:
+            after.append(_BATCH_NORM[n_dims](n_filters * (len(kernels) + 1)))
+        if activation is not None:
+            after.append(make_activation(activation))
+        self.after = nn.Sequential(*after)
+
+    def forward(self, x):
+        narrow = self.bottleneck(x)
+        branches = [branch(narrow) for branch in self.branches]
+        return self.after(torch.cat([*branches, self.pool(x)], dim=1))
 
 
 class ResidualBlock(nn.Module):
@@ -145,6 +196,15 @@ class ConvNet(nn.Module):
         See :func:`sknn.modules.init_weights`; 'auto' gives the dense layers
         scikit-learn's initialisation and the conv layers
         :func:`init_conv_weights`.
+    inception : tuple of int or None, default=None
+        Kernel sizes of parallel branches: each conv layer becomes an
+        :class:`InceptionModule` with these kernels and a pooled branch,
+        each branch with the layer's ``filters`` channels (so the layer
+        outputs ``filters * (len(inception) + 1)`` channels); ``kernel_size``
+        is then unused. Needs ``padding='same'``.
+    bottleneck : int or None, default=32
+        Channels of the 1x1 convolution in front of an inception module's
+        branches; None for none.
 
     Examples
     --------
@@ -154,12 +214,14 @@ class ConvNet(nn.Module):
     >>> x = torch.zeros(2, 1, 8, 8)
     >>> net(x).shape, net.embed(x).shape, net.feature_shape
     (torch.Size([2, 10]), torch.Size([2, 16]), (8, 2, 2))
+    >>> ConvNet((1, 8, 8), 10, filters=(4,), inception=(1, 3, 5)).feature_shape
+    (16, 4, 4)
     """
 
     def __init__(self, input_shape, n_outputs, filters=(32, 64), kernel_size=3, strides=1,
                  padding="same", pooling="max", pool_size=2, global_pooling=None,
                  residual=False, hidden_layer_sizes=(128,), activation="relu", dropout=0.0,
-                 batch_norm=False, weight_init="auto"):
+                 batch_norm=False, weight_init="auto", inception=None, bottleneck=32):
         super().__init__()
         input_shape = tuple(int(size) for size in input_shape)
         n_dims = len(input_shape) - 1
@@ -177,6 +239,13 @@ class ConvNet(nn.Module):
         if block_size and padding != "same":
             raise ValueError("residual connections need padding='same', so that a block's "
                              "output has the shape of its shortcut.")
+        if inception is not None:
+            inception = per_layer(inception, len(tuple(inception)), "inception")
+            if not inception:
+                raise ValueError("inception needs at least one kernel size.")
+            if padding != "same":
+                raise ValueError("inception modules need padding='same', so that their "
+                                 "branches have the same length and can be concatenated.")
         self.input_shape = input_shape
 
         channels, shape = input_shape[0], input_shape[1:]
@@ -189,10 +258,17 @@ class ConvNet(nn.Module):
                 shape = _conv_output_shape(in_shape, kernels[i], stride_list[i], padding, i,
                                            input_shape)
                 # In a residual block the last activation comes after the sum.
-                layers.append(ConvLayer(
-                    n_dims, in_shape, channels, filters[i], kernels[i], stride_list[i],
-                    padding, batch_norm, None if block_size and i == stop - 1 else activation))
-                channels = filters[i]
+                layer_activation = None if block_size and i == stop - 1 else activation
+                if inception is None:
+                    layers.append(ConvLayer(
+                        n_dims, in_shape, channels, filters[i], kernels[i], stride_list[i],
+                        padding, batch_norm, layer_activation))
+                    channels = filters[i]
+                else:
+                    layers.append(InceptionModule(
+                        n_dims, in_shape, channels, filters[i], inception, stride_list[i],
+                        bottleneck, batch_norm, layer_activation))
+                    channels = filters[i] * (len(inception) + 1)
             if block_size:
                 stride = math.prod(stride_list[start:stop])
                 shortcut = None

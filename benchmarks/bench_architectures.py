@@ -1,0 +1,168 @@
+"""The architectures' acceptance tasks, at full size, and InceptionTime on UCR sets.
+
+- encoder-decoder: sequences of 10 random digits, one-hot ``(n, 10, 10)``,
+  to their first 5 digits in reverse order; 4,000 training sequences,
+  per-step accuracy on 1,000 new ones (bar: 0.95);
+- vector to sequence: (amplitude, frequency) pairs to 30 samples of the
+  sine they define; R^2 on new pairs (bar: 0.95);
+- ``ConvClassifier.alexnet()`` and ``.googlenet()`` on scikit-learn's
+  digits as 8x8 images, held-out accuracy (bar: 0.97);
+- ``ConvClassifier.inception_time()`` on the UCR sets that the ``aeon``
+  wheel bundles, against the published accuracy of InceptionTime (Ismail
+  Fawaz et al. 2020, the ensemble of five, from the authors' results file).
+  The wheel is fetched with ``pip download aeon --no-deps`` into a cache
+  folder (or pass ``--aeon-wheel PATH``); nothing is installed.
+
+    python benchmarks/bench_architectures.py [--quick] [--skip-ucr] [--ucr-epochs N]
+"""
+
+import argparse
+import pathlib
+import subprocess
+import sys
+import tempfile
+import time
+import warnings
+import zipfile
+
+import numpy as np
+from sklearn.datasets import load_digits
+from sklearn.exceptions import ConvergenceWarning
+from sklearn.model_selection import train_test_split
+
+from sknn import ConvClassifier, RNNClassifier, RNNRegressor
+
+warnings.filterwarnings("ignore", category=ConvergenceWarning)
+
+#: InceptionTime's published test accuracy (UCR archive 2018), from
+#: results-InceptionTime-128.csv of github.com/hfawaz/InceptionTime.
+PUBLISHED = {"GunPoint": 1.0, "ItalyPowerDemand": 0.9650, "ArrowHead": 0.8457}
+
+
+def line(name, value, bar, seconds, extra=""):
+    mark = "ok" if value >= bar else "BELOW"
+    print(f"  {name:<44} {value:6.4f}  (bar {bar:.2f}: {mark})  {seconds:6.0f} s {extra}",
+          flush=True)
+
+
+def reversed_digits(n, rng, length=10, keep=5):
+    """One-hot sequences of random digits and their first ``keep`` digits reversed."""
+    digits = rng.randint(0, 10, size=(n, length))
+    return np.eye(10, dtype=np.float32)[digits], digits[:, :keep][:, ::-1]
+
+
+def encoder_decoder(n_train):
+    rng = np.random.RandomState(0)
+    X, y = reversed_digits(n_train, rng)
+    X_test, y_test = reversed_digits(1000, rng)
+    start = time.perf_counter()
+    model = RNNClassifier(hidden_size=128, output_steps=5, learning_rate_init=0.005,
+                          batch_size=64, max_iter=40, random_state=0).fit(X, y)
+    line(f"encoder-decoder, {n_train} sequences, per-step acc", model.score(X_test, y_test),
+         0.95, time.perf_counter() - start, f"{model.n_iter_} epochs")
+
+
+def sines(n, rng, n_samples=30):
+    amplitude, frequency = rng.uniform(0.5, 2.0, n), rng.uniform(0.5, 2.0, n)
+    t = np.linspace(0, 2 * np.pi, n_samples)
+    X = np.c_[amplitude, frequency].astype(np.float32)
+    return X, (amplitude[:, None] * np.sin(frequency[:, None] * t)).astype(np.float32)
+
+
+def vector_to_sequence(n_train):
+    rng = np.random.RandomState(0)
+    X, y = sines(n_train, rng)
+    X_test, y_test = sines(1000, rng)
+    start = time.perf_counter()
+    model = RNNRegressor(hidden_size=64, output_steps=30, input_shape=(1, 2),
+                         learning_rate_init=0.005, max_iter=100, batch_size=50,
+                         random_state=0).fit(X, y)
+    line(f"vector to sequence, {n_train} sines, R^2", model.score(X_test, y_test), 0.95,
+         time.perf_counter() - start, f"{model.n_iter_} epochs")
+
+
+def digit_images(recipe, max_iter=None):
+    X, y = load_digits(return_X_y=True)
+    X = (X / 16).reshape(-1, 1, 8, 8).astype(np.float32)
+    X_train, X_test, y_train, y_test = train_test_split(X, y, test_size=0.25, random_state=0,
+                                                        stratify=y)
+    start = time.perf_counter()
+    params = {} if max_iter is None else {"max_iter": max_iter}
+    model = getattr(ConvClassifier, recipe)(random_state=0, **params)
+    model.fit(X_train, y_train)
+    line(f"{recipe}() on 8x8 digits, held-out acc", model.score(X_test, y_test), 0.97,
+         time.perf_counter() - start, f"{model.n_iter_} epochs")
+
+
+def _aeon_wheel(path):
+    if path:
+        return pathlib.Path(path)
+    cache = pathlib.Path(tempfile.gettempdir()) / "sknn-bench-aeon"
+    wheels = sorted(cache.glob("aeon-*.whl"))
+    if not wheels:
+        subprocess.run([sys.executable, "-m", "pip", "download", "aeon", "--no-deps",
+                        "--quiet", "-d", str(cache)], check=True)
+        wheels = sorted(cache.glob("aeon-*.whl"))
+    return wheels[-1]
+
+
+def _read_ts(text):
+    """A univariate .ts file's series and labels (equal lengths, no missing values)."""
+    rows, labels, in_data = [], [], False
+    for text_line in text.splitlines():
+        row = text_line.strip()
+        if not row or row.startswith("#"):
+            continue
+        if row.lower().startswith("@data"):
+            in_data = True
+            continue
+        if in_data:
+            *dims, label = row.split(":")
+            rows.append([float(v) for v in dims[0].split(",")])
+            labels.append(label)
+    return np.array(rows, dtype=np.float32), np.array(labels)
+
+
+def ucr(name, wheel):
+    with zipfile.ZipFile(wheel) as archive:
+        parts = [_read_ts(archive.read(f"aeon/datasets/data/{name}/{name}_{part}.ts")
+                          .decode()) for part in ("TRAIN", "TEST")]
+    return parts
+
+
+def inception_time(wheel, max_iter):
+    for name, published in PUBLISHED.items():
+        (X, y), (X_test, y_test) = ucr(name, wheel)
+        # z-normalised series, as the UCR archive ships them; one channel
+        X, X_test = X[:, None], X_test[:, None]
+        start = time.perf_counter()
+        params = {} if max_iter is None else {"max_iter": max_iter}
+        model = ConvClassifier.inception_time(random_state=0, **params).fit(X, y)
+        line(f"inception_time() {name} (published {published:.4f})",
+             model.score(X_test, y_test), published - 0.03, time.perf_counter() - start,
+             f"{model.n_iter_} epochs, {len(X)} train / {len(X_test)} test")
+
+
+if __name__ == "__main__":
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true", help="smaller data, fewer epochs")
+    parser.add_argument("--skip-ucr", action="store_true", help="skip InceptionTime on UCR")
+    parser.add_argument("--ucr-epochs", type=int, default=None,
+                        help="max_iter for InceptionTime (default: the recipe's)")
+    parser.add_argument("--aeon-wheel", default=None, help="a downloaded aeon wheel")
+    parser.add_argument("--only", default=None,
+                        help="one of seq2seq, vec2seq, alexnet, googlenet, ucr")
+    args = parser.parse_args()
+    tasks = {
+        "seq2seq": lambda: encoder_decoder(1000 if args.quick else 4000),
+        "vec2seq": lambda: vector_to_sequence(500 if args.quick else 2000),
+        "alexnet": lambda: digit_images("alexnet", 10 if args.quick else None),
+        "googlenet": lambda: digit_images("googlenet", 10 if args.quick else None),
+        "ucr": lambda: inception_time(_aeon_wheel(args.aeon_wheel), args.ucr_epochs),
+    }
+    if args.skip_ucr:
+        tasks.pop("ucr")
+    print("Architectures' acceptance tasks (one CPU run; value, bar, wall time)")
+    for name, task in tasks.items():
+        if args.only in (None, name):
+            task()
