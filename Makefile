@@ -11,14 +11,14 @@ PY_MIN    := $(VENV_MIN)/bin/python
 STAMP_MIN := $(VENV_MIN)/.sknn-installed
 MIN_PINS  := .ci/min-versions.txt
 
-.PHONY: demo test test-min bench fuzz clean
+.PHONY: demo test test-min bench fuzz docs clean
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)
 
 $(STAMP): $(PY) pyproject.toml
 	$(PY) -c "import torch" 2>/dev/null || $(PY) -m pip install -q "$(TORCH)"
-	$(PY) -m pip install -q -e ".[test,onnx]"
+	$(PY) -m pip install -q -e ".[test,onnx,scale,docs]"
 	touch $(STAMP)
 
 demo: $(STAMP)
@@ -42,6 +42,10 @@ test-min: $(STAMP_MIN)
 
 bench: $(STAMP)
 	$(PY) benchmarks/run_all.py
+
+# The documentation site, offline, every gallery example run: docs/_build/html.
+docs: $(STAMP)
+	MPLBACKEND=Agg $(PY) -m sphinx -b html -j 1 docs docs/_build/html
 
 # The fuzz test with a large budget (CI runs a small one).
 fuzz: $(STAMP)

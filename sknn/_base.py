@@ -34,13 +34,15 @@ from ._data import (
     to_tensor,
 )
 from ._device import random_stream, resolve_device
-from ._docs import fill_doc
+from ._distributed import check_batches, common_seed, process_group
+from ._docs import DOC_LINK_TEMPLATE, fill_doc
 from ._fitted import FittedAttributes
 from ._params import TRAINING, check_skorch_keywords
 from ._prediction import Prediction
 from ._sklearn import _check_sample_weight, _fit_context, _safe_indexing
 from ._state import VersionedState, restore, snapshot
-from ._training import SknnNet, make_optimizer_kwargs
+from ._streaming import host_rows, is_out_of_core
+from ._training import SknnNet, balanced_batch_size, make_optimizer_kwargs
 from ._validation import check_float32_range, numbers_only
 
 
@@ -67,6 +69,9 @@ class BaseNeuralNet(Prediction, FittedAttributes, VersionedState, BaseEstimator)
     """
 
     _params = TRAINING
+    # the "?" and parameter links of the HTML repr: the API reference's page
+    _doc_link_module = "sknn"
+    _doc_link_template = DOC_LINK_TEMPLATE
 
     def __new__(cls, *args, **kwargs):
         # skorch's keywords (lr=, max_epochs=, ...) get an error naming sknn's.
@@ -89,6 +94,22 @@ class BaseNeuralNet(Prediction, FittedAttributes, VersionedState, BaseEstimator)
                 "first, e.g. with sklearn.preprocessing.OneHotEncoder in a "
                 "sklearn.compose.ColumnTransformer."):
             return self._check_input(X, reset=reset, dtype=dtype)
+
+    def _training_input(self, X, *, reset):
+        """:meth:`_numeric_input` for ``fit``; out-of-core arrays stay where they are.
+
+        A large memory map, a zarr or a dask array is checked block by block
+        and read batch window by batch window while training (see
+        :mod:`sknn._streaming`).
+        """
+        if not is_out_of_core(X):
+            return self._numeric_input(X, reset=reset)
+        if self.solver == "lbfgs":
+            raise ValueError(
+                f"solver='lbfgs' needs all the training data in memory at once, and X is a "
+                f"{type(X).__name__} read from storage batch by batch; use a stochastic "
+                "solver (e.g. 'adam') or load X into memory (np.asarray(X)).")
+        return host_rows(self, X, reset=reset)
 
     def _build_module(self, X, n_outputs):
         """Return the untrained ``nn.Module`` for input ``X`` and ``n_outputs``."""
@@ -142,11 +163,12 @@ class BaseNeuralNet(Prediction, FittedAttributes, VersionedState, BaseEstimator)
             self.__dict__.pop("net_", None)
         if incremental and self.early_stopping:
             raise ValueError("partial_fit does not support early_stopping=True")
+        world = process_group(self)[1] if self.distributed else None
         device = resolve_device(str(self.device)) if reset else torch.device(self.net_.device)
         # The user's own data, for a scoring scorer on a validation split; a
         # scalar weight weighs every sample alike.
         raw = (X, y, None if isinstance(sample_weight, Real) else sample_weight)
-        X = self._numeric_input(X, reset=reset)
+        X = self._training_input(X, reset=reset)
         if y is None and self.__sklearn_tags__().target_tags.required:
             raise ValueError(f"This {type(self).__name__} estimator requires y to be passed, "
                              "but the target y is None.")
@@ -180,6 +202,10 @@ class BaseNeuralNet(Prediction, FittedAttributes, VersionedState, BaseEstimator)
                 raise ValueError(
                     "Batch normalisation needs batches of at least 2 rows, but this fit has "
                     f"batches of {batch_size} ({n} samples, batch_size={self.batch_size}).")
+            if world is not None:
+                check_batches([len(range(*index.indices(n_samples(train[0])))) for index
+                               in self.net_._batches(n_samples(train[0]))],
+                              world, self.net_._normalises_batches())
             with self._threads(batch_size, training=True):
                 self.n_iter_ = self.net_.fit_epochs(
                     to_device(train, device),
@@ -207,6 +233,11 @@ class BaseNeuralNet(Prediction, FittedAttributes, VersionedState, BaseEstimator)
         return self
 
     def _draw_seed(self):
+        if self.distributed:  # one permutation and one initialisation on every rank
+            return common_seed(self._own_seed())
+        return self._own_seed()
+
+    def _own_seed(self):
         if self.random_state is None:
             # Fresh entropy: leaves numpy's global random state untouched.
             return int(np.random.SeedSequence().generate_state(1)[0] >> 1)
@@ -218,11 +249,13 @@ class BaseNeuralNet(Prediction, FittedAttributes, VersionedState, BaseEstimator)
         if self.solver == "lbfgs":
             return n
         if self.batch_size == "auto":
-            return min(200, n)
-        if self.batch_size > n:
-            warnings.warn("Got `batch_size` less than 1 or larger than sample size. "
-                          "It is going to be clipped", stacklevel=5)
-        return min(self.batch_size, n)
+            size = min(200, n)
+        else:
+            if self.batch_size > n:
+                warnings.warn("Got `batch_size` less than 1 or larger than sample size. "
+                              "It is going to be clipped", stacklevel=5)
+            size = min(self.batch_size, n)
+        return balanced_batch_size(n, size) if self.balanced_batches else size
 
     def _sample_weights(self, sample_weight, y, n):
         """Sample weights times class weights, as a tensor; None when all equal.
@@ -267,18 +300,29 @@ class BaseNeuralNet(Prediction, FittedAttributes, VersionedState, BaseEstimator)
             raise ValueError("The validation set is too small. Increase 'validation_fraction' "
                              "or the size of your dataset.")
 
-        def subset(index):
-            index = torch.from_numpy(np.sort(index))
-            return take(X, index), y[index], None if weights is None else weights[index]
+        streamed = hasattr(X, "stays_on_host")  # out-of-core X (see _training_input)
+
+        def subset(index, stay=False):
+            index = np.sort(index)
+            if streamed:  # the training rows stay in storage; the held-out ones are read
+                rows = X.subset(index) if stay else X.read(index)
+            else:
+                rows = take(X, torch.from_numpy(index))
+            index = torch.from_numpy(index)
+            return (rows, rows if y is X else y[index],
+                    None if weights is None else weights[index])
 
         def raw_subset(part, is_dict=False):  # a dict input: each of its arrays
             if is_dict:
                 return {key: raw_subset(value) for key, value in part.items()}
             return None if part is None else _safe_indexing(part, np.sort(valid_index))
 
-        raw_valid = tuple(raw_subset(part, is_dict=i == 0 and isinstance(X, dict))
-                          for i, part in enumerate(raw))
-        return subset(train_index), subset(valid_index), raw_valid
+        if not streamed:
+            raw_X = raw_subset(raw[0], is_dict=isinstance(X, dict))
+        else:  # only a scorer reads the raw held-out rows
+            raw_X = None if self.scoring is None else X.gather(np.sort(valid_index))[0].copy()
+        raw_valid = (raw_X, raw_subset(raw[1]), raw_subset(raw[2]))
+        return subset(train_index, stay=True), subset(valid_index), raw_valid
 
     def _validation_set(self, X_val, y_val, sample_weight_val):
         """``((X, y, sample_weight) tensors, raw triple)`` of given validation data, or None."""
@@ -341,18 +385,22 @@ class BaseNeuralNet(Prediction, FittedAttributes, VersionedState, BaseEstimator)
         callbacks = [
             ("convergence", Convergence(self.tol, self.n_iter_no_change, self.early_stopping,
                                         adaptive=self.learning_rate == "adaptive",
-                                        verbose=bool(self.verbose))),
+                                        verbose=bool(self.verbose),
+                                        restore_best=self.restore_best)),
         ]
         if self.solver == "lbfgs":
             callbacks = []
         elif self.learning_rate not in ("constant", "adaptive"):
             callbacks.append(("learning_rate", LearningRateSchedule(
-                self.learning_rate, self.learning_rate_init, self.power_t, self.max_iter)))
+                self.learning_rate, self.learning_rate_init, self.power_t, self.max_iter,
+                patience=self.plateau_patience, factor=self.plateau_factor,
+                floor=self.min_learning_rate)))
         if self.verbose:
             callbacks.append(("progress", ProgressLog(self.max_iter)))
         callbacks += SknnNet.copy_callbacks(self.callbacks)
         net = SknnNet(
-            self._build_module(X, self.n_outputs_) if previous is None else previous.module_,
+            self._build_module(getattr(X, "head", X), self.n_outputs_) if previous is None
+            else previous.module_,
             criterion=self._make_criterion(),
             optimizer=optimizer,
             lr=self.learning_rate_init,
@@ -365,6 +413,7 @@ class BaseNeuralNet(Prediction, FittedAttributes, VersionedState, BaseEstimator)
             tol=self.tol,
             precision=self.precision,
             compile=self.compile,
+            distributed=self.distributed,
             verbose=int(bool(self.verbose)),
             **{f"optimizer__{key}": value for key, value in optimizer_kwargs.items()},
         ).initialize()

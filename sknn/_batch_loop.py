@@ -16,6 +16,7 @@ from skorch.callbacks import Callback, EpochTimer
 
 from ._callbacks import Convergence, LearningRateSchedule, ProgressLog, current_row
 from ._data import call_module
+from ._distributed import mean_over_ranks, shares
 
 _BATCH_HOOKS = ("on_batch_begin", "on_batch_end", "on_grad_computed")
 # Callbacks that read only epoch rows of the history: sknn's own and skorch's default.
@@ -75,6 +76,7 @@ class BatchTally:
 
     def __init__(self):
         self.sizes = []
+        self.weight = None  # the weights' sum, once read
         self._losses, self._weights, self._stacked = [], [], []
 
     def add(self, loss, size, weight=None):
@@ -96,11 +98,14 @@ class BatchTally:
     def read(self):
         """``(losses, weights)`` as lists of floats (weights: the sizes without sample weights)."""
         if len(self.sizes) == 1 and not self._weights:
-            return [self._losses[0].item()], list(self.sizes)  # one read, no stacking
-        if self._losses:
-            self._fold()
-        table = torch.cat(self._stacked, dim=1).tolist()
-        return table[0], table[1] if len(table) > 1 else list(self.sizes)
+            values, weights = [self._losses[0].item()], list(self.sizes)  # one read
+        else:
+            if self._losses:
+                self._fold()
+            table = torch.cat(self._stacked, dim=1).tolist()
+            values, weights = table[0], table[1] if len(table) > 1 else list(self.sizes)
+        self.weight = math.fsum(weights)
+        return values, weights
 
 
 class BatchPlan(NamedTuple):
@@ -151,6 +156,7 @@ class StepContext(NamedTuple):
     max_grad_norm: float
     grad_listeners: list  # callbacks implementing on_grad_computed
     optimized: list  # the optimizer's parameters
+    loss_scale: float = 1.0  # distributed: this rank's share of the batch, times the ranks
 
 
 class BatchLoop:
@@ -182,17 +188,25 @@ class BatchLoop:
             self.module_.train()
         context = self._step_context(device, max_grad_norm, plan)
         tally = BatchTally()
-        for batch in dataset.batches(self._batches(n, order)):
+        indexes, scales = self._batches(n, order), None
+        if self.distributed:  # this rank's share of each batch
+            indexes, scales = zip(*shares(indexes, n, *self.process_group_))
+        for i, batch in enumerate(dataset.batches(indexes)):
             if plan.live:
                 self._announce("on_batch_begin", plan, batch, training=True)
+            if scales is not None:
+                context = context._replace(loss_scale=scales[i])
             step = self.train_step(batch, context)
             tally.add(step["loss"], batch[1].shape[0], None if batch[2] is None else batch[2].sum())
             if plan.live:
                 self._batch_done(plan, batch, step, training=True)
         self.samples_seen_ += n
         self.note_output(step["y_pred"])
+        loss = self._epoch_loss("train", plan, tally)
+        if self.distributed:
+            loss = mean_over_ranks(loss, tally.weight, device)
         with torch.no_grad():
-            return self._finite(self._epoch_loss("train", plan, tally) + self.penalty_value())
+            return self._finite(loss + self.penalty_value())
 
     def _batches(self, n, order=None):
         """Slices of ``range(n)`` of ``batch_size``, or of ``order`` when shuffling.
@@ -253,15 +267,16 @@ class BatchLoop:
     def train_step_single(self, batch, context):
         """Forward and backward pass on ``batch``; return ``{'loss', 'y_pred'}``, detached."""
         X, y, w = batch
+        scale = context.loss_scale
         if context.autocast is None:
             y_pred = call_module(context.module, X)
             loss = self.get_loss(y_pred, y, sample_weight=w)
-            loss.backward()
+            (loss if scale == 1 else loss * scale).backward()
         else:
             with context.autocast:
                 y_pred = call_module(context.module, X)
                 loss = self.get_loss(y_pred, y, sample_weight=w)
-            context.scaler.scale(loss).backward()
+            context.scaler.scale(loss if scale == 1 else loss * scale).backward()
         return {"loss": loss.detach(), "y_pred": _detach(y_pred)}
 
     def validation_step(self, batch, **fit_params):

@@ -263,6 +263,12 @@ TRAINING = (
     Param("batch_size", "auto",
           [StrOptions({"auto"}), Interval(Integral, 1, None, closed="left")], "int or 'auto'",
           "Mini-batch size; 'auto' is ``min(200, n_samples)``."),
+    Param("balanced_batches", False, ["boolean"], "bool",
+          """Lower the batch size, where needed, so that no batch of an epoch holds
+          fewer than half the rows of the others: 50 samples in batches of 16
+          become batches of 13, 13, 13 and 11 rather than 16, 16, 16 and 2. A
+          small last batch makes batch normalisation's statistics noisy and
+          weighs as much as a full step. The size used is ``net_.batch_size``."""),
     Param("learning_rate", "constant", [StrOptions(set(LEARNING_RATES))],
           "{" + ", ".join(repr(name) for name in LEARNING_RATES) + "}",
           """Learning-rate schedule, for every solver but 'lbfgs'.
@@ -270,9 +276,20 @@ TRAINING = (
           the samples seen; 'adaptive' divides the rate by 5 when training
           would otherwise stop for lack of improvement; 'step' divides it by 10
           every ``max_iter // 3`` epochs; 'exponential' decays it to 1% at
-          ``max_iter``; 'cosine' anneals it to 0 at ``max_iter``."""),
+          ``max_iter``; 'cosine' anneals it to 0 at ``max_iter``; 'plateau'
+          multiplies it by ``plateau_factor`` (down to ``min_learning_rate``)
+          when the validation loss (with validation data; else the training
+          loss) has not reached a new low for ``plateau_patience`` epochs,
+          without stopping training, as Keras' and torch's
+          ``ReduceLROnPlateau``."""),
     Param("learning_rate_init", 0.001, [Interval(Real, 0, None, closed="neither")], "float",
           "Initial learning rate."),
+    Param("plateau_patience", 10, [Interval(Integral, 0, None, closed="left")], "int",
+          "Epochs without a new lowest loss before the 'plateau' schedule decays the rate."),
+    Param("plateau_factor", 0.5, [Interval(Real, 0, 1, closed="neither")], "float",
+          "Factor of each 'plateau' decay."),
+    Param("min_learning_rate", 1e-6, [Interval(Real, 0, None, closed="left")], "float",
+          "The rate below which 'plateau' does not decay.", default_doc="1e-6"),
     Param("power_t", 0.5, [Interval(Real, 0, None, closed="left")], "float",
           "Exponent of the 'invscaling' schedule."),
     Param("max_iter", 200, [Interval(Integral, 1, None, closed="left")], "int",
@@ -299,6 +316,14 @@ TRAINING = (
           """Hold out ``validation_fraction`` of the data (stratified for
           classifiers), stop when its score stops improving and keep the best
           weights."""),
+    Param("restore_best", False, ["boolean"], "bool",
+          """End each fit with the weights of its best epoch rather than its last:
+          the highest validation score with validation data (``X_val``), else
+          the lowest training loss. ``early_stopping`` always does so. A
+          warm-started fit keeps the best of its own epochs; ``partial_fit``,
+          one epoch a call, keeps the epoch it trained. The other fitted
+          attributes (``loss_``, ``n_iter_``, the history) still describe
+          every epoch that ran."""),
     Param("scoring", None, [StrOptions(set(get_scorer_names())), callable, None],
           "str, callable or None",
           """The validation score of every epoch (``validation_scores_``, the
@@ -355,9 +380,20 @@ TRAINING = (
           reuse the compiled code), so it pays off only for long training.
           Prediction, validation and 'lbfgs' run the module uncompiled, and
           the fitted ``module_`` is the plain module."""),
+    Param("distributed", False, ["boolean"], "bool",
+          """Data-parallel training over the processes of an initialised
+          :mod:`torch.distributed` group (started by ``torchrun``,
+          ``accelerate launch``, Ray Train or Lightning). Every rank calls
+          ``fit`` with the same data; each batch of ``batch_size`` rows is
+          drawn from one seeded permutation and split between the ranks, the
+          module runs wrapped in ``DistributedDataParallel`` (the fitted
+          ``module_`` is the plain module), and the epoch loss is averaged
+          over the ranks, so that every rank stops on the same epoch. The
+          validation set is scored whole on every rank. Batch normalisation
+          normalises each rank's share. Not with 'lbfgs'."""),
     MAX_GRAD_NORM,
     Param("callbacks", None, [list, None], "list of skorch callbacks or None",
-          """skorch callbacks; every one in ``skorch.callbacks`` works. They get
+          """The skorch callbacks; every one in ``skorch.callbacks`` works. They get
         skorch's notifications with skorch's arguments (the training and
         validation data as skorch datasets, a batch as ``(X, y)`` with its
         ``loss`` and ``y_pred``) and skorch's history: per epoch

@@ -39,11 +39,14 @@ from ._batch_loop import BatchLoop, BatchPlan
 from ._callbacks import current_row
 from ._data import to_device, weighted_mean
 from ._device import mps_available
+from ._distributed import wrap
 from ._lbfgs import run_lbfgs
 from ._outputs import DeviceDataset, NetOutputs
+from ._streaming import StreamedDataset
 
 SOLVERS = ("adam", "adamw", "sgd", "rmsprop", "adagrad", "lbfgs")
-LEARNING_RATES = ("constant", "invscaling", "adaptive", "step", "exponential", "cosine")
+LEARNING_RATES = ("constant", "invscaling", "adaptive", "step", "exponential", "cosine",
+                  "plateau")
 
 
 def make_optimizer_kwargs(estimator, batch_size):
@@ -79,6 +82,30 @@ def make_optimizer_kwargs(estimator, batch_size):
     return "lbfgs", {}
 
 
+def balanced_batch_size(n, batch_size):
+    """A batch size at most ``batch_size`` whose last batch of ``n`` rows is not small.
+
+    ``n`` rows in batches of ``batch_size`` leave a last batch of ``n %
+    batch_size`` rows (2 of 50 rows in batches of 16), on which batch
+    normalisation computes its statistics and which weighs as much as a full
+    step. This spreads the rows over the fewest batches whose sizes differ as
+    little as the batch loop's equal slices allow, and takes more batches
+    where that still leaves a last batch under half the others: every batch
+    then holds at least half as many rows as the first.
+
+    Examples
+    --------
+    >>> from sknn._training import balanced_batch_size
+    >>> balanced_batch_size(50, 16), balanced_batch_size(48, 16), balanced_batch_size(10, 3)
+    (13, 16, 2)
+    """
+    for count in range(math.ceil(n / batch_size), n + 1):
+        size = math.ceil(n / count)
+        if 2 * (n - (count - 1) * size) >= size:
+            return size
+    return batch_size
+
+
 _FUSED = (torch.optim.Adam, torch.optim.AdamW, torch.optim.SGD, torch.optim.Adagrad)
 
 
@@ -103,7 +130,16 @@ def build_optimizer(optimizer, params, **kwargs):
 
 
 class DivergenceError(ValueError):
-    """Training loss became NaN or infinite."""
+    """Training loss became NaN or infinite.
+
+    Raised by ``fit`` and ``partial_fit`` when the loss diverges.
+
+    Examples
+    --------
+    >>> from sknn import DivergenceError
+    >>> issubclass(DivergenceError, ValueError)
+    True
+    """
 
 
 @contextlib.contextmanager
@@ -156,7 +192,7 @@ class SknnNet(BatchLoop, NetOutputs, NeuralNet):
     """
 
     def __init__(self, module, *args, l2_penalty=0.0, max_fun=15000, tol=1e-4,
-                 precision="float32", compile=False, verbose=0, **kwargs):
+                 precision="float32", compile=False, distributed=False, verbose=0, **kwargs):
         # verbose: skorch's callbacks print (PrintLog with its default sink,
         # EarlyStopping's and Checkpoint's notes) only for a verbose net.
         super().__init__(module, *args, train_split=None, verbose=verbose, compile=compile,
@@ -165,6 +201,7 @@ class SknnNet(BatchLoop, NetOutputs, NeuralNet):
         self.max_fun = max_fun
         self.tol = tol
         self.precision = precision
+        self.distributed = distributed
 
     def initialize(self):
         """Initialise as skorch does, and start counting training samples."""
@@ -235,18 +272,21 @@ class SknnNet(BatchLoop, NetOutputs, NeuralNet):
         return module
 
     def _training_module(self):
-        """The module the training steps call: ``torch.compile(module_)`` with ``compile``.
+        """The module the training steps call: ``module_``, in ``DistributedDataParallel``
+        with ``distributed``, through ``torch.compile`` with ``compile``.
 
         Made once per net and dropped when pickling.
         """
-        if not self.compile:
+        if not (self.compile or self.distributed):
             return self.module_
-        compiled = self.__dict__.get("_compiled_module")
-        if compiled is None or compiled[0] is not self.module_:
-            options = self.compile if isinstance(self.compile, dict) else {}
-            compiled = (self.module_, torch.compile(self.module_, **options))
-            self._compiled_module = compiled
-        return compiled[1]
+        made = self.__dict__.get("_compiled_module")
+        if made is None or made[0] is not self.module_:
+            module = wrap(self.module_) if self.distributed else self.module_
+            if self.compile:
+                options = self.compile if isinstance(self.compile, dict) else {}
+                module = torch.compile(module, **options)
+            made = self._compiled_module = (self.module_, module)
+        return made[1]
 
     def get_loss(self, y_pred, y_true, X=None, training=False, sample_weight=None):
         """Mean of the per-sample criterion, weighted by ``sample_weight``."""
@@ -320,6 +360,9 @@ class SknnNet(BatchLoop, NetOutputs, NeuralNet):
         """
         self.stop_message_ = None
         self.converged_ = False
+        if self.distributed:
+            self.process_group_ = (torch.distributed.get_rank(),
+                                   torch.distributed.get_world_size())
         lbfgs = self.optimizer == "lbfgs"
         plan = BatchPlan.for_callbacks([cb for _, cb in self.callbacks_])
         self.__dict__.pop("_float64_copy", None)  # the weights are about to change
@@ -332,7 +375,8 @@ class SknnNet(BatchLoop, NetOutputs, NeuralNet):
             work = torch.device("cpu") if home.type == "mps" else home
             self.module_.to(work, torch.float64)
             train = to_device(train, work, torch.float64)
-        data = {"dataset_train": DeviceDataset(*train),
+        streamed = hasattr(train[0], "stays_on_host")
+        data = {"dataset_train": (StreamedDataset if streamed else DeviceDataset)(*train),
                 "dataset_valid": None if valid is None else DeviceDataset(*valid)}
         X, y, _ = train
         try:
@@ -406,7 +450,15 @@ class SknnNet(BatchLoop, NetOutputs, NeuralNet):
         lowest[name] = min(lowest[name], loss)
 
     def __getstate__(self):
-        state = super().__getstate__()
+        # skorch pickles the module and optimizer apart, with plain pickle, so
+        # that a CUDA net loads without CUDA; that inner pickle names classes
+        # by reference even where the outer one (cloudpickle, to and from Dask
+        # or Ray workers) pickles a class of __main__ by value. A CPU net needs
+        # no device mapping at load: the outer pickler takes its state whole.
+        if self.device is not None and torch.device(self.device).type == "cpu":
+            state = self.__dict__.copy()
+        else:
+            state = super().__getstate__()
         state.pop("_float64_copy", None)
         state.pop("_compiled_module", None)
         state.pop("_matrices", None)
@@ -420,7 +472,10 @@ class SknnNet(BatchLoop, NetOutputs, NeuralNet):
                           f"({state['device']}) is not available.", DeviceWarning,
                           stacklevel=2)
             state["device"] = "cpu"
-        super().__setstate__(state)
+        if "__cuda_dependent_attributes__" in state:
+            super().__setstate__(state)
+        else:
+            self.__dict__.update(state)
 
     @staticmethod
     def _finite(loss):
