@@ -18,14 +18,12 @@
 
 import argparse
 import pathlib
-import subprocess
-import sys
 import tempfile
 import time
 import warnings
-import zipfile
 
 import numpy as np
+from bench_quality import as_signals, fetch_archive, load
 from sklearn.datasets import load_digits
 from sklearn.exceptions import ConvergenceWarning
 from sklearn.model_selection import train_test_split
@@ -95,46 +93,18 @@ def digit_images(recipe, max_iter=None):
 
 
 def _aeon_wheel(path):
+    """The aeon wheel at ``path``, or one downloaded once into a cache folder."""
     if path:
         return pathlib.Path(path)
     cache = pathlib.Path(tempfile.gettempdir()) / "sknn-bench-aeon"
     wheels = sorted(cache.glob("aeon-*.whl"))
-    if not wheels:
-        subprocess.run([sys.executable, "-m", "pip", "download", "aeon", "--no-deps",
-                        "--quiet", "-d", str(cache)], check=True)
-        wheels = sorted(cache.glob("aeon-*.whl"))
-    return wheels[-1]
-
-
-def _read_ts(text):
-    """A univariate .ts file's series and labels (equal lengths, no missing values)."""
-    rows, labels, in_data = [], [], False
-    for text_line in text.splitlines():
-        row = text_line.strip()
-        if not row or row.startswith("#"):
-            continue
-        if row.lower().startswith("@data"):
-            in_data = True
-            continue
-        if in_data:
-            *dims, label = row.split(":")
-            rows.append([float(v) for v in dims[0].split(",")])
-            labels.append(label)
-    return np.array(rows, dtype=np.float32), np.array(labels)
-
-
-def ucr(name, wheel):
-    with zipfile.ZipFile(wheel) as archive:
-        parts = [_read_ts(archive.read(f"aeon/datasets/data/{name}/{name}_{part}.ts")
-                          .decode()) for part in ("TRAIN", "TEST")]
-    return parts
+    return wheels[-1] if wheels else fetch_archive(cache)
 
 
 def inception_time(wheel, max_iter):
     for name, published in PUBLISHED.items():
-        (X, y), (X_test, y_test) = ucr(name, wheel)
-        # z-normalised series, as the UCR archive ships them; one channel
-        X, X_test = X[:, None], X_test[:, None]
+        X, y, X_test, y_test = load(wheel, name)
+        X, X_test = as_signals(X), as_signals(X_test)  # (n, 1, L), z-normalised
         start = time.perf_counter()
         params = {} if max_iter is None else {"max_iter": max_iter}
         model = ConvClassifier.inception_time(random_state=0, **params).fit(X, y)

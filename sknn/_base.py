@@ -183,15 +183,17 @@ class BaseNeuralNet(Prediction, FittedAttributes, VersionedState, BaseEstimator)
         check_callbacks(self.callbacks)
         check_monitors(self.callbacks, has_validation=given is not None or (
             self.early_stopping and not incremental and self.solver != "lbfgs"))
-        batch_size = self._batch_size(n)
         # Each call continues the estimator's random stream where the last one
         # stopped, so n calls of partial_fit train as fit does for n epochs.
-        seed, state = (self._draw_seed(), None) if reset else (None, self.net_.random_state_)
+        seed, state = (self._draw_seed(device), None) if reset else \
+            (None, self.net_.random_state_)
         with random_stream(device, seed=seed, state=state) as stream:
             if given is not None:
                 train, (valid, raw_valid) = (X, y, weights), given
             else:
                 train, valid, raw_valid = self._split(X, y, weights, incremental, raw)
+            # From the rows that train (after early stopping's split), as scikit-learn does.
+            batch_size = self._batch_size(n_samples(train[0]))
             if reset or not incremental:
                 # fit builds the net from the current parameters; a warm
                 # start hands it the trained module and the history.
@@ -203,8 +205,9 @@ class BaseNeuralNet(Prediction, FittedAttributes, VersionedState, BaseEstimator)
                     "Batch normalisation needs batches of at least 2 rows, but this fit has "
                     f"batches of {batch_size} ({n} samples, batch_size={self.batch_size}).")
             if world is not None:
-                check_batches([len(range(*index.indices(n_samples(train[0])))) for index
-                               in self.net_._batches(n_samples(train[0]))],
+                rows = n_samples(train[0])
+                check_batches([len(range(*index.indices(rows)))
+                               for index in self.net_._batches(rows)],
                               world, self.net_._normalises_batches())
             with self._threads(batch_size, training=True):
                 self.n_iter_ = self.net_.fit_epochs(
@@ -232,9 +235,9 @@ class BaseNeuralNet(Prediction, FittedAttributes, VersionedState, BaseEstimator)
                 )
         return self
 
-    def _draw_seed(self):
+    def _draw_seed(self, device):
         if self.distributed:  # one permutation and one initialisation on every rank
-            return common_seed(self._own_seed())
+            return common_seed(self._own_seed(), device)
         return self._own_seed()
 
     def _own_seed(self):
@@ -386,7 +389,9 @@ class BaseNeuralNet(Prediction, FittedAttributes, VersionedState, BaseEstimator)
             ("convergence", Convergence(self.tol, self.n_iter_no_change, self.early_stopping,
                                         adaptive=self.learning_rate == "adaptive",
                                         verbose=bool(self.verbose),
-                                        restore_best=self.restore_best)),
+                                        restore_best=self.restore_best,
+                                        decays_to=self.min_learning_rate
+                                        if self.learning_rate == "plateau" else None)),
         ]
         if self.solver == "lbfgs":
             callbacks = []

@@ -79,6 +79,10 @@ class BatchTally:
         self.weight = None  # the weights' sum, once read
         self._losses, self._weights, self._stacked = [], [], []
 
+    def add_step(self, step, batch):
+        """Count a training or validation ``step`` on ``batch`` ``(X, y, sample_weight)``."""
+        self.add(step["loss"], batch[1].shape[0], None if batch[2] is None else batch[2].sum())
+
     def add(self, loss, size, weight=None):
         """Count a batch of ``size`` samples: its mean ``loss`` and ``weight`` (a sum) or None."""
         self.sizes.append(size)
@@ -190,14 +194,15 @@ class BatchLoop:
         tally = BatchTally()
         indexes, scales = self._batches(n, order), None
         if self.distributed:  # this rank's share of each batch
-            indexes, scales = zip(*shares(indexes, n, *self.process_group_))
+            indexes, scales = zip(*shares(indexes, n, *self.process_group_,
+                                          sample_weight=dataset.sample_weight))
         for i, batch in enumerate(dataset.batches(indexes)):
             if plan.live:
                 self._announce("on_batch_begin", plan, batch, training=True)
             if scales is not None:
                 context = context._replace(loss_scale=scales[i])
             step = self.train_step(batch, context)
-            tally.add(step["loss"], batch[1].shape[0], None if batch[2] is None else batch[2].sum())
+            tally.add_step(step, batch)
             if plan.live:
                 self._batch_done(plan, batch, step, training=True)
         self.samples_seen_ += n
@@ -301,7 +306,7 @@ class BatchLoop:
                 self._announce("on_batch_begin", plan, batch, training=False)
             step = self.validation_step(batch)
             outputs.append(step["y_pred"])
-            tally.add(step["loss"], batch[1].shape[0], None if batch[2] is None else batch[2].sum())
+            tally.add_step(step, batch)
             if plan.live:
                 self._batch_done(plan, batch, step, training=False)
         loss = self._epoch_loss("valid", plan, tally)

@@ -19,7 +19,9 @@ class Convergence(Callback):
     Counts epochs in which the training loss did not fall by ``tol`` (or, with
     ``early_stopping``, the validation score did not rise by ``tol``). After
     more than ``n_iter_no_change`` of them, training stops, or with the
-    'adaptive' learning rate the rate is divided by 5 until it is below 1e-6.
+    'adaptive' learning rate the rate is divided by 5 until it is below 1e-6;
+    with ``decays_to`` (the 'plateau' schedule, which lowers the rate itself)
+    training stops only once the rate is down to that value.
     With ``early_stopping`` the best weights are restored at the end; with
     ``restore_best`` (and no ``early_stopping``) those of the call's best
     epoch: the highest validation score with validation data, else the
@@ -33,13 +35,14 @@ class Convergence(Callback):
     """
 
     def __init__(self, tol, n_iter_no_change, early_stopping, adaptive=False, verbose=False,
-                 restore_best=False):
+                 restore_best=False, decays_to=None):
         self.tol = tol
         self.n_iter_no_change = n_iter_no_change
         self.early_stopping = early_stopping
         self.adaptive = adaptive
         self.verbose = verbose
         self.restore_best = restore_best
+        self.decays_to = decays_to
         self.initialize()
 
     def initialize(self):
@@ -76,6 +79,9 @@ class Convergence(Callback):
         message = (f"{what} did not improve more than tol={self.tol:f} for "
                    f"{self.n_iter_no_change} consecutive epochs.")
         groups = net.optimizer_.param_groups
+        if self.decays_to is not None and groups[0]["lr"] > self.decays_to:
+            self.no_improvement_count_ = 0  # the 'plateau' schedule lowers the rate first
+            return
         if self.adaptive and groups[0]["lr"] > 1e-6:
             for group in groups:
                 group["lr"] /= 5.0

@@ -139,7 +139,11 @@ def to_device(data, device, dtype=None):
         return data.to(device, non_blocking=True)
     if isinstance(data, dict):
         return {key: to_device(value, device, dtype) for key, value in data.items()}
-    return tuple(to_device(value, device, dtype) for value in data)
+    moved = {}  # an element given twice (an autoencoder's target is its input) moves once
+    for value in data:
+        if id(value) not in moved:
+            moved[id(value)] = to_device(value, device, dtype)
+    return tuple(moved[id(value)] for value in data)
 
 
 def weighted_mean(values, sample_weight=None):

@@ -31,10 +31,14 @@ def process_group(estimator):
     return dist.get_rank(), dist.get_world_size()
 
 
-def common_seed(seed):
-    """Rank 0's ``seed`` on every rank: one permutation, one initialisation."""
+def common_seed(seed, device):
+    """Rank 0's ``seed`` on every rank: one permutation, one initialisation.
+
+    The training ``device`` carries it where the backend needs a GPU (NCCL).
+    """
     box = [seed]
-    torch.distributed.broadcast_object_list(box, src=0)
+    on_gpu = torch.distributed.get_backend() == "nccl"
+    torch.distributed.broadcast_object_list(box, src=0, device=device if on_gpu else None)
     return box[0]
 
 
@@ -50,9 +54,13 @@ def check_batches(sizes, world, normalises):
             + ". Use a larger batch_size or fewer processes.")
 
 
-def shares(indexes, n, rank, world):
+def shares(indexes, n, rank, world, sample_weight=None):
     """This rank's part of each batch index (every ``world``-th row from ``rank``), and the
     factor on its mean loss that makes the ranks' averaged gradient that of the whole batch.
+
+    The loss of a part is its mean weighted by ``sample_weight``; the factor
+    is ``world`` times the part's share of the batch's weight (of its rows,
+    without weights).
 
     Examples
     --------
@@ -60,11 +68,18 @@ def shares(indexes, n, rank, world):
     >>> from sknn._distributed import shares
     >>> [(part.tolist(), scale) for part, scale in shares([torch.arange(5)], 5, 1, 2)]
     [([1, 3], 0.8)]
+    >>> weights = torch.tensor([1.0, 3.0, 1.0, 3.0, 2.0])
+    >>> [round(scale, 6) for _, scale in shares([torch.arange(5)], 5, 1, 2, weights)]
+    [1.2]
     """
     for index in indexes:
         rows = torch.arange(*index.indices(n)) if isinstance(index, slice) else index
         part = rows[rank::world]
-        yield part, world * len(part) / len(rows)
+        if sample_weight is None:
+            yield part, world * len(part) / len(rows)
+        else:
+            batch = sample_weight[rows.to(sample_weight.device)]
+            yield part, world * float(batch[rank::world].sum() / batch.sum())
 
 
 def mean_over_ranks(value, weight, device):

@@ -280,8 +280,9 @@ TRAINING = (
           multiplies it by ``plateau_factor`` (down to ``min_learning_rate``)
           when the validation loss (with validation data; else the training
           loss) has not reached a new low for ``plateau_patience`` epochs,
-          without stopping training, as Keras' and torch's
-          ``ReduceLROnPlateau``."""),
+          as Keras' and torch's ``ReduceLROnPlateau``; with it, the
+          ``tol``/``n_iter_no_change`` rule stops training only once the rate
+          is down to ``min_learning_rate``."""),
     Param("learning_rate_init", 0.001, [Interval(Real, 0, None, closed="neither")], "float",
           "Initial learning rate."),
     Param("plateau_patience", 10, [Interval(Integral, 0, None, closed="left")], "int",
@@ -323,7 +324,9 @@ TRAINING = (
           warm-started fit keeps the best of its own epochs; ``partial_fit``,
           one epoch a call, keeps the epoch it trained. The other fitted
           attributes (``loss_``, ``n_iter_``, the history) still describe
-          every epoch that ran."""),
+          every epoch that ran. A fit whose loss diverges ends with the best
+          epoch's weights and a warning. 'lbfgs', which has no epochs, ignores
+          it."""),
     Param("scoring", None, [StrOptions(set(get_scorer_names())), callable, None],
           "str, callable or None",
           """The validation score of every epoch (``validation_scores_``, the

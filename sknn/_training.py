@@ -413,12 +413,15 @@ class SknnNet(BatchLoop, NetOutputs, NeuralNet):
             if ctrl_c:
                 raise
         except DivergenceError as error:
-            # With a validation set, the best epoch's weights are still good.
+            # The best epoch's weights, kept by early stopping (with a validation
+            # set) or restore_best, are still good.
             convergence = dict(self.callbacks_).get("convergence")
-            if data["dataset_valid"] is None or convergence is None \
-                    or convergence.best_state_ is None:
+            kept = convergence is not None and (
+                (data["dataset_valid"] is not None and convergence.best_state_ is not None)
+                or getattr(convergence, "kept_", None) is not None)
+            if not kept:
                 raise
-            self.stop_message_ = f"{error} Keeping the best validation epoch's weights."
+            self.stop_message_ = f"{error} Keeping the best epoch's weights."
             warnings.warn(self.stop_message_, ConvergenceWarning, stacklevel=4)
         return ran
 

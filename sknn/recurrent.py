@@ -343,6 +343,10 @@ class _BaseRNN(BaseNeuralNet):
                 f"return_sequences=True and output_steps={self.output_steps} are exclusive: "
                 "return_sequences gives one output per input step, output_steps a decoder "
                 "that emits output_steps steps after reading the whole sequence. Set one.")
+        if self.teacher_forcing > 0 and self.output_steps is None:
+            raise ValueError(
+                f"teacher_forcing={self.teacher_forcing} feeds a decoder its true previous "
+                "outputs, and there is no decoder: set output_steps, or teacher_forcing=0.")
         if self.return_sequences or self.output_steps is not None:
             self._check_step_scorers()
         self._check_step_lengths(X, y, "X", "y")
@@ -356,6 +360,12 @@ class _BaseRNN(BaseNeuralNet):
                 f"output_steps={self.output_steps!r}, but the network was fitted with "
                 f"output_steps={self._fitted_output_steps()!r}; a warm start or "
                 "partial_fit keeps the network: refit with warm_start=False.")
+        if hasattr(self, "net_") and incremental and self._fitted_output_steps() and \
+                self.net_.module_.teacher_forcing != self.teacher_forcing:
+            raise ValueError(
+                f"teacher_forcing={self.teacher_forcing}, but partial_fit continues the fit "
+                f"that started with teacher_forcing={self.net_.module_.teacher_forcing}; "
+                "set it back, or fit again (a warm start takes the new value).")
         return super()._fit(X, y, sample_weight, incremental=incremental, classes=classes,
                             validation=validation)
 

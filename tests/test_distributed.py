@@ -32,7 +32,9 @@ SCRIPT = textwrap.dedent('''
 
     results = {}
     for name, params in json.loads(sys.argv[2]).items():
-        model = sknn.MLPClassifier(distributed=True, callbacks=[Rows()], **params).fit(X, y)
+        weight = 1.0 + np.arange(len(X)) % 3 if params.pop("weighted", False) else None
+        model = sknn.MLPClassifier(distributed=True, callbacks=[Rows()], **params)
+        model.fit(X, y, sample_weight=weight)
         results[name] = {"weights": [c.tolist() for c in model.coefs_],
                          "n_iter": model.n_iter_, "loss_curve": model.loss_curve_,
                          "valid": model.validation_scores_,
@@ -45,6 +47,8 @@ SCRIPT = textwrap.dedent('''
 RUNS = {
     "fixed seed": dict(hidden_layer_sizes=(16,), batch_size=64, max_iter=6, random_state=0,
                        tol=0),
+    "weighted": dict(hidden_layer_sizes=(16,), batch_size=64, max_iter=4, random_state=2,
+                     tol=0, weighted=True),
     "no seed": dict(hidden_layer_sizes=(16,), batch_size=64, max_iter=3, tol=0),
     "early stopping": dict(hidden_layer_sizes=(16,), batch_size=32, max_iter=60,
                            random_state=1, early_stopping=True, n_iter_no_change=2,
@@ -81,15 +85,17 @@ def test_each_rank_trains_on_its_share_of_every_batch(ranks):
     assert rows[1] == [32, 32, 32, 32, 22] * 6
 
 
-def test_ranks_train_as_one_process_with_the_same_total_batch(ranks):
+@pytest.mark.parametrize("name", ["fixed seed", "weighted"])
+def test_ranks_train_as_one_process_with_the_same_total_batch(ranks, name):
     rng = np.random.default_rng(0)
     X = rng.normal(size=(301, 6)).astype(np.float32)
     y = (X[:, 0] - X[:, 1] > 0).astype(int)
-    single = sknn.MLPClassifier(**RUNS["fixed seed"]).fit(X, y)
-    for got, want in zip(ranks[0]["fixed seed"]["weights"], single.coefs_):
+    params = dict(RUNS[name])
+    weight = 1.0 + np.arange(len(X)) % 3 if params.pop("weighted", False) else None
+    single = sknn.MLPClassifier(**params).fit(X, y, sample_weight=weight)
+    for got, want in zip(ranks[0][name]["weights"], single.coefs_):
         np.testing.assert_allclose(np.array(got), want, atol=1e-4)
-    np.testing.assert_allclose(ranks[0]["fixed seed"]["loss_curve"], single.loss_curve_,
-                               rtol=1e-4)
+    np.testing.assert_allclose(ranks[0][name]["loss_curve"], single.loss_curve_, rtol=1e-4)
 
 
 def test_early_stopping_stops_both_ranks_on_the_same_epoch(ranks):

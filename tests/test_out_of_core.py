@@ -81,6 +81,22 @@ def test_fit_never_converts_more_than_a_window(data, monkeypatch):
     assert max(seen) <= window + 16
 
 
+def test_an_autoencoder_reads_each_window_once(data, monkeypatch):
+    X, _, mm = data
+    model = sknn.AutoEncoder(max_iter=2, batch_size=32, random_state=0)
+    seen = []
+    original = type(model)._numeric_input
+
+    def spy(self, rows, **kwargs):
+        seen.append(len(rows))
+        return original(self, rows, **kwargs)
+
+    monkeypatch.setattr(type(model), "_numeric_input", spy)
+    model.fit(mm)
+    # one check of every row before training, then each row once an epoch
+    assert sum(seen) == len(X) * (1 + 2)
+
+
 def test_predict_from_a_memmap_matches_in_memory(data):
     X, y, mm = data
     model = sknn.MLPClassifier(max_iter=3, random_state=0).fit(X, y)

@@ -127,3 +127,29 @@ def test_plateau_and_restore_best_survive_sknn_io(data):
     np.testing.assert_allclose(again.predict_proba(X), model.predict_proba(X), rtol=1e-5)
     rates = [m.net_.optimizer_.param_groups[0]["lr"] for m in (model, again)]
     assert rates[0] == rates[1]
+
+
+def test_plateau_lowers_the_rate_before_the_stopping_rule_ends_training():
+    rng = np.random.RandomState(0)
+    X = rng.normal(size=(60, 3)).astype(np.float32)
+    y = X @ np.array([1.0, -2.0, 0.5], np.float32)
+    # tol so large that no epoch counts as an improvement
+    model = MLPRegressor(learning_rate="plateau", learning_rate_init=0.1, plateau_patience=2,
+                         plateau_factor=0.5, min_learning_rate=0.01, n_iter_no_change=2,
+                         tol=1e6, max_iter=100, random_state=0)
+    fit_quietly(model, X, y)
+    rates = [row["lr"] for row in model.net_.history if "lr" in row] or None
+    final = model.net_.optimizer_.param_groups[0]["lr"]
+    assert final == pytest.approx(0.01)  # decayed all the way down ...
+    assert 3 < model.n_iter_ < 100  # ... and only then stopped
+    assert rates is None or rates[-1] == pytest.approx(0.01)
+
+
+def test_balanced_batches_count_the_rows_left_after_early_stoppings_split():
+    rng = np.random.RandomState(0)
+    X = rng.normal(size=(50, 3)).astype(np.float32)
+    y = np.arange(50) % 2
+    model = MLPClassifier(early_stopping=True, validation_fraction=0.1, batch_size=16,
+                          balanced_batches=True, max_iter=2, random_state=0)
+    fit_quietly(model, X, y)
+    assert model.net_.batch_size == 15  # 45 training rows: 15, 15, 15

@@ -109,6 +109,26 @@ def test_embed_of_the_head_has_one_row_per_output_step():
     assert model.embed(X, layer=0).shape == (40, 8)
 
 
+def test_embed_of_an_inner_head_layer_runs_the_decoder_as_predict_does():
+    rng = np.random.RandomState(0)
+    X, y = reversed_symbols(40, rng)
+    model = RNNClassifier(hidden_size=8, output_steps=3, hidden_layer_sizes=(6, 4),
+                          max_iter=2, random_state=0).fit(X, y)
+    inner, last = model.embed(X, layer=1), model.embed(X, layer=2)
+    assert inner.shape == (40, 3, 6) and last.shape == (40, 3, 4)
+    # each step's last head layer, through the output layer, gives predict_proba
+    with torch.no_grad():
+        head_out = model.module_.output(torch.as_tensor(last))
+    np.testing.assert_allclose(torch.softmax(head_out, -1).numpy(), model.predict_proba(X),
+                               atol=1e-5)
+
+
+def test_teacher_forcing_needs_a_decoder():
+    X = np.zeros((6, 4, 1), np.float32)
+    with pytest.raises(ValueError, match="no decoder"):
+        RNNRegressor(teacher_forcing=0.5).fit(X, np.zeros(6))
+
+
 @pytest.mark.parametrize("params, y_shape, match", [
     (dict(return_sequences=True), (20, 3), "exclusive"),
     (dict(), (20, 4), "needs 3 targets per sample"),

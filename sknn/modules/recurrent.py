@@ -199,12 +199,13 @@ class RecurrentNet(nn.Module):
         for step in range(self.output_steps):
             output, state = self.decoder(torch.cat([previous, code], dim=1)[:, None], state)
             h = self.dropout(output[:, 0])
-            for i, block in enumerate(self.head):
-                if layer is not None and i == layer:
-                    break
+            kept = h if layer == 0 else None
+            for i, block in enumerate(self.head, start=1):
                 h = block(h)
-            out = self.output(h)
-            steps.append(h if layer is not None else out)
+                if i == layer:
+                    kept = h
+            out = self.output(h)  # the whole head: the next step reads this output
+            steps.append(out if layer is None else kept)
             previous = teacher[:, step] if teacher is not None else \
                 OUTPUT_FEEDBACK[self.feedback](out)
         return torch.stack(steps, dim=1)
