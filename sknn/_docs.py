@@ -76,6 +76,17 @@ _SAMPLE_WEIGHT_VAL = """\
 sample_weight_val : array-like of shape (n_val_samples,), default=None
             Weights of the validation samples."""
 
+_RECIPE_PARAMETERS = """\
+Parameters
+        ----------
+        **params
+            Constructor parameters that override the recipe's.
+
+        Returns
+        -------
+        estimator : instance of cls
+            The unfitted estimator."""
+
 # The API reference's page of an estimator: the HTML repr's "?" and parameter
 # links (scikit-learn's ``_doc_link_template``).
 DOC_LINK_TEMPLATE = "https://sknn-torch.readthedocs.io/en/latest/generated/sknn.{estimator_name}.html"
@@ -86,6 +97,8 @@ FRAGMENTS = {
     "validation_input": f"{_X_VAL}\n        {_SAMPLE_WEIGHT_VAL}",
     "fitted_attributes": _ATTRIBUTES,
     "classes_attribute": _CLASSES,
+    # a recipe classmethod's parameters and result
+    "recipe_parameters": _RECIPE_PARAMETERS,
 }
 
 

@@ -10,6 +10,7 @@ from sklearn.utils.validation import validate_data
 
 from ._base import BaseNeuralNet
 from ._data import check_tabular, fast_path, to_tensor
+from ._docs import fill_doc
 from ._params import (
     ACTIVATION,
     BATCH_NORM,
@@ -209,6 +210,7 @@ class _BaseConv(BaseNeuralNet):
         return cls(**{**RECIPES[name], **params})
 
     @classmethod
+    @fill_doc
     def lenet5(cls, **params):
         """LeNet-5 (LeCun et al. 1998) for images, and its training; see :data:`RECIPES`.
 
@@ -217,15 +219,7 @@ class _BaseConv(BaseNeuralNet):
         scikit-learn's digits as 8x8 images (5-fold stratified
         cross-validation), where :meth:`vgg_small` scores 0.992.
 
-        Parameters
-        ----------
-        **params
-            Constructor parameters that override the recipe's.
-
-        Returns
-        -------
-        estimator : instance of cls
-            The unfitted estimator.
+        ${recipe_parameters}
 
         Examples
         --------
@@ -236,6 +230,7 @@ class _BaseConv(BaseNeuralNet):
         return cls.from_recipe("lenet5", **params)
 
     @classmethod
+    @fill_doc
     def fcn(cls, **params):
         """The fully convolutional network of Wang et al. (2017) for signals, and its training.
 
@@ -265,15 +260,7 @@ class _BaseConv(BaseNeuralNet):
         (``benchmarks/bench_quality.py``; published: the mean of 10 runs,
         Ismail Fawaz et al. 2019).
 
-        Parameters
-        ----------
-        **params
-            Constructor parameters that override the recipe's.
-
-        Returns
-        -------
-        estimator : instance of cls
-            The unfitted estimator.
+        ${recipe_parameters}
 
         Examples
         --------
@@ -285,6 +272,7 @@ class _BaseConv(BaseNeuralNet):
         return cls.from_recipe("fcn", **params)
 
     @classmethod
+    @fill_doc
     def resnet(cls, **params):
         """The residual network of Wang et al. (2017) for signals, and its training.
 
@@ -302,15 +290,7 @@ class _BaseConv(BaseNeuralNet):
         and 1.000 (0.99), ItalyPowerDemand 0.962 and 0.962 (0.96), at most
         103 s a fit (``benchmarks/bench_quality.py``).
 
-        Parameters
-        ----------
-        **params
-            Constructor parameters that override the recipe's.
-
-        Returns
-        -------
-        estimator : instance of cls
-            The unfitted estimator.
+        ${recipe_parameters}
 
         Examples
         --------
@@ -322,6 +302,7 @@ class _BaseConv(BaseNeuralNet):
         return cls.from_recipe("resnet", **params)
 
     @classmethod
+    @fill_doc
     def vgg_small(cls, **params):
         """A VGG-style network for small images such as 8x8 digits, and its training.
 
@@ -333,15 +314,7 @@ class _BaseConv(BaseNeuralNet):
         cross-validation, it scored 0.9922 (0.9889 at 0.001 over 40 epochs;
         scikit-learn's MLP 0.977; :meth:`lenet5` 0.952).
 
-        Parameters
-        ----------
-        **params
-            Constructor parameters that override the recipe's.
-
-        Returns
-        -------
-        estimator : instance of cls
-            The unfitted estimator.
+        ${recipe_parameters}
 
         Examples
         --------
@@ -352,6 +325,7 @@ class _BaseConv(BaseNeuralNet):
         return cls.from_recipe("vgg_small", **params)
 
     @classmethod
+    @fill_doc
     def inception_time(cls, **params):
         """One InceptionTime network (Ismail Fawaz et al. 2020) for signals.
 
@@ -361,21 +335,13 @@ class _BaseConv(BaseNeuralNet):
         head; see :data:`RECIPES`. The paper ensembles five such networks
         and trains each 1,500 epochs (Adam at 0.001, the rate halved after
         50 epochs without a lower training loss, batches of 64). The recipe
-        trains as :meth:`fcn` does, for 150 epochs: Adam at 0.01 annealed
+        trains as :meth:`fcn` does, for 150 epochs: Adam at 0.003 annealed
         along a cosine, batches of at most 16 without a small last one, the
         lowest training loss's weights kept. Its figures on the UCR sets
         bundled with ``aeon`` are those of
         ``benchmarks/bench_architectures.py``.
 
-        Parameters
-        ----------
-        **params
-            Constructor parameters that override the recipe's.
-
-        Returns
-        -------
-        estimator : instance of cls
-            The unfitted estimator.
+        ${recipe_parameters}
 
         Examples
         --------
@@ -387,6 +353,7 @@ class _BaseConv(BaseNeuralNet):
         return cls.from_recipe("inception_time", **params)
 
     @classmethod
+    @fill_doc
     def alexnet(cls, **params):
         """AlexNet (Krizhevsky et al. 2012) scaled for small images such as 8x8.
 
@@ -397,15 +364,7 @@ class _BaseConv(BaseNeuralNet):
         are far more than a few thousand small images need: kernels, widths
         and normalisation are scaled as :data:`RECIPES` says.
 
-        Parameters
-        ----------
-        **params
-            Constructor parameters that override the recipe's.
-
-        Returns
-        -------
-        estimator : instance of cls
-            The unfitted estimator.
+        ${recipe_parameters}
 
         Examples
         --------
@@ -416,6 +375,7 @@ class _BaseConv(BaseNeuralNet):
         return cls.from_recipe("alexnet", **params)
 
     @classmethod
+    @fill_doc
     def googlenet(cls, **params):
         """GoogLeNet (Szegedy et al. 2015) scaled for small images such as 8x8.
 
@@ -426,15 +386,7 @@ class _BaseConv(BaseNeuralNet):
         auxiliary classifiers; on an 8x8 image the stem would leave 2x2 maps
         and three modules suffice, as :data:`RECIPES` says.
 
-        Parameters
-        ----------
-        **params
-            Constructor parameters that override the recipe's.
-
-        Returns
-        -------
-        estimator : instance of cls
-            The unfitted estimator.
+        ${recipe_parameters}
 
         Examples
         --------

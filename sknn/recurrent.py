@@ -12,6 +12,7 @@ from skorch.callbacks import Callback
 from ._base import BaseNeuralNet
 from ._callbacks import unwrap
 from ._data import is_ragged, is_sequence_list, to_tensor
+from ._docs import fill_doc
 from ._params import (
     ACTIVATION,
     DROPOUT,
@@ -125,6 +126,7 @@ class _BaseRNN(BaseNeuralNet):
 
     # -- recipe ---------------------------------------------------------------
     @classmethod
+    @fill_doc
     def bigru(cls, **params):
         """A recipe for whole sequences: two bidirectional GRU layers and their training.
 
@@ -139,14 +141,7 @@ class _BaseRNN(BaseNeuralNet):
         units over 60 epochs gave 0.970 and 0.968, and 64 units with dropout
         0.3 in batches of 16 over 100 epochs 0.965 (seed 0).
 
-        Parameters
-        ----------
-        **params
-            Constructor parameters; they override the recipe's.
-
-        Returns
-        -------
-        estimator : instance of cls
+        ${recipe_parameters}
 
         Examples
         --------
