@@ -30,6 +30,19 @@ def data(tmp_path):
     return X, y, np.memmap(tmp_path / "x.dat", dtype=np.float32, mode="r", shape=X.shape)
 
 
+def conversions(monkeypatch, model):
+    """The row counts of every input check ``model`` makes, as they happen."""
+    seen = []
+    original = type(model)._numeric_input
+
+    def spy(self, rows, **kwargs):
+        seen.append(len(rows))
+        return original(self, rows, **kwargs)
+
+    monkeypatch.setattr(type(model), "_numeric_input", spy)
+    return seen
+
+
 def same_weights(a, b):
     return all(torch.equal(p, q) for p, q in zip(a.module_.parameters(), b.module_.parameters()))
 
@@ -66,14 +79,7 @@ def test_partial_fit_streams_too(data):
 def test_fit_never_converts_more_than_a_window(data, monkeypatch):
     X, y, mm = data
     model = sknn.MLPClassifier(max_iter=2, batch_size=16, random_state=0)
-    seen = []
-    original = type(model)._numeric_input
-
-    def spy(self, rows, **kwargs):
-        seen.append(len(rows))
-        return original(self, rows, **kwargs)
-
-    monkeypatch.setattr(type(model), "_numeric_input", spy)
+    seen = conversions(monkeypatch, model)
     model.fit(mm, y)
     window = _streaming._window_rows(mm)
     assert window < len(X) and seen
@@ -84,14 +90,7 @@ def test_fit_never_converts_more_than_a_window(data, monkeypatch):
 def test_an_autoencoder_reads_each_window_once(data, monkeypatch):
     X, _, mm = data
     model = sknn.AutoEncoder(max_iter=2, batch_size=32, random_state=0)
-    seen = []
-    original = type(model)._numeric_input
-
-    def spy(self, rows, **kwargs):
-        seen.append(len(rows))
-        return original(self, rows, **kwargs)
-
-    monkeypatch.setattr(type(model), "_numeric_input", spy)
+    seen = conversions(monkeypatch, model)
     model.fit(mm)
     # one check of every row before training, then each row once an epoch
     assert sum(seen) == len(X) * (1 + 2)
