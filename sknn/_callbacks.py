@@ -168,6 +168,8 @@ class LearningRateSchedule(Callback):
             self._set(net, self.rate_at_epoch(len(net.history) - 1 - self.first_epoch_))
 
     def on_epoch_end(self, net, **kwargs):
+        # The rate this epoch trained with, in the history (as skorch's LRScheduler's event_lr).
+        current_row(net.history)["lr"] = net.optimizer_.param_groups[0]["lr"]
         if self.schedule == "invscaling":
             self._set(net, self.lr0 / (net.samples_seen_ + 1) ** self.power_t)
         elif self.schedule == "plateau":

@@ -326,7 +326,9 @@ TRAINING = (
           attributes (``loss_``, ``n_iter_``, the history) still describe
           every epoch that ran. A fit whose loss diverges ends with the best
           epoch's weights and a warning. 'lbfgs', which has no epochs, ignores
-          it."""),
+          it. Batch normalisation's running statistics are kept with the
+          weights: those of an epoch early in training have not settled yet,
+          so keep it for fits of many epochs."""),
     Param("scoring", None, [StrOptions(set(get_scorer_names())), callable, None],
           "str, callable or None",
           """The validation score of every epoch (``validation_scores_``, the

@@ -153,3 +153,16 @@ def test_balanced_batches_count_the_rows_left_after_early_stoppings_split():
                           balanced_batches=True, max_iter=2, random_state=0)
     fit_quietly(model, X, y)
     assert model.net_.batch_size == 15  # 45 training rows: 15, 15, 15
+
+
+@pytest.mark.parametrize("schedule", ["cosine", "invscaling", "plateau"])
+def test_the_history_records_the_rate_each_epoch_trained_with(schedule):
+    rng = np.random.RandomState(0)
+    X = rng.normal(size=(40, 3)).astype(np.float32)
+    y = X.sum(1)
+    model = MLPRegressor(learning_rate=schedule, learning_rate_init=0.1, max_iter=6,
+                         plateau_patience=0, tol=0, random_state=0)
+    fit_quietly(model, X, y)
+    rates = model.net_.history[:, "lr"]
+    assert len(rates) == 6 and rates[0] == pytest.approx(0.1)
+    assert rates[-1] < rates[0]
