@@ -660,7 +660,11 @@ def training_params(draw, family, fz):
         "batch_size": ("auto", 1, 2, 3, 5, 64),
         "solver": ("adam", "sgd", "lbfgs", "adamw", "rmsprop", "adagrad"),
         "learning_rate": ("constant", "invscaling", "adaptive", "step", "exponential",
-                          "cosine"),
+                          "cosine", "plateau"),
+        "plateau_patience": (0, 2),
+        "min_learning_rate": (0.0, 0.01),
+        "restore_best": (True,),
+        "balanced_batches": (True,),
         "learning_rate_init": (0.01, 0.001, 0.1),
         "alpha": (1e-4, 0.0, 1.0),
         "precision": ("float32", "float16", "bfloat16"),
@@ -698,6 +702,8 @@ def training_params(draw, family, fz):
                     "neg_log_loss" if classifier else "explained_variance"),
         "random_state": ("x", -1),
         "max_grad_norm": (0.0, -1.0),
+        "distributed": (True,),  # no process group here: a clear error before training
+        "plateau_factor": (0.0, 1.0),
     }
     names = draw(st.lists(st.sampled_from(sorted(optional)), max_size=4, unique=True))
     for name in names:
