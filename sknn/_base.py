@@ -26,6 +26,7 @@ from ._callbacks import (
     check_monitors,
 )
 from ._data import (
+    batch_length,
     check_tabular,
     fast_path,
     n_samples,
@@ -193,7 +194,8 @@ class BaseNeuralNet(Prediction, FittedAttributes, VersionedState, BaseEstimator)
             else:
                 train, valid, raw_valid = self._split(X, y, weights, incremental, raw)
             # From the rows that train (after early stopping's split), as scikit-learn does.
-            batch_size = self._batch_size(n_samples(train[0]))
+            n_train = n_samples(train[0])
+            batch_size = self._batch_size(n_train)
             if reset or not incremental:
                 # fit builds the net from the current parameters; a warm
                 # start hands it the trained module and the history.
@@ -205,9 +207,8 @@ class BaseNeuralNet(Prediction, FittedAttributes, VersionedState, BaseEstimator)
                     "Batch normalisation needs batches of at least 2 rows, but this fit has "
                     f"batches of {batch_size} ({n} samples, batch_size={self.batch_size}).")
             if world is not None:
-                rows = n_samples(train[0])
-                check_batches([len(range(*index.indices(rows)))
-                               for index in self.net_._batches(rows)],
+                check_batches([batch_length(index, n_train)
+                               for index in self.net_._batches(n_train)],
                               world, self.net_._normalises_batches())
             with self._threads(batch_size, training=True):
                 self.n_iter_ = self.net_.fit_epochs(
@@ -323,7 +324,7 @@ class BaseNeuralNet(Prediction, FittedAttributes, VersionedState, BaseEstimator)
         if not streamed:
             raw_X = raw_subset(raw[0], is_dict=isinstance(X, dict))
         else:  # only a scorer reads the raw held-out rows
-            raw_X = None if self.scoring is None else X.gather(np.sort(valid_index))[0].copy()
+            raw_X = None if self.scoring is None else X.gather(np.sort(valid_index))[0]
         raw_valid = (raw_X, raw_subset(raw[1]), raw_subset(raw[2]))
         return subset(train_index, stay=True), subset(valid_index), raw_valid
 

@@ -124,6 +124,23 @@ def take(data, index):
     return tuple(take(value, index) for value in data)
 
 
+def batch_rows(index, n):
+    """The positions a batch index (a slice of ``range(n)`` or an index tensor) selects.
+
+    Examples
+    --------
+    >>> from sknn._data import batch_rows
+    >>> batch_rows(slice(2, 5), 10).tolist()
+    [2, 3, 4]
+    """
+    return torch.arange(*index.indices(n)) if isinstance(index, slice) else index
+
+
+def batch_length(index, n):
+    """How many positions of ``range(n)`` a batch index selects, without listing them."""
+    return len(range(*index.indices(n))) if isinstance(index, slice) else len(index)
+
+
 def to_device(data, device, dtype=None):
     """Move a tensor, or a tuple/dict of tensors, to ``device``.
 

@@ -12,6 +12,8 @@ import math
 
 import torch
 
+from ._data import batch_rows
+
 
 def process_group(estimator):
     """``(rank, world_size)`` of the initialised group, for an estimator with ``distributed=True``.
@@ -73,7 +75,7 @@ def shares(indexes, n, rank, world, sample_weight=None):
     [1.2]
     """
     for index in indexes:
-        rows = torch.arange(*index.indices(n)) if isinstance(index, slice) else index
+        rows = batch_rows(index, n)
         part = rows[rank::world]
         if sample_weight is None:
             yield part, world * len(part) / len(rows)

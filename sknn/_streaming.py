@@ -24,6 +24,7 @@ import math
 import numpy as np
 import torch
 
+from ._data import batch_length, batch_rows
 from ._outputs import DeviceDataset
 
 # Rows read, converted and copied to the device at once, in bytes of float32.
@@ -130,7 +131,6 @@ class HostRows:
         self.shape = (source.shape[0] if rows is None else len(rows), *source.shape[1:])
         self.blocked = _blocked(source)
         self.window_rows = _window_rows(source)
-        self._buffer = None
 
     def __len__(self):
         return self.shape[0]
@@ -157,28 +157,21 @@ class HostRows:
         the permutation that puts them in the order asked for (None: already).
 
         They are read with one contiguous slice when they are contiguous.
-        The rows of a memory map land in a buffer that the next call reuses.
         """
         wanted = positions if self.rows is None else self.rows[positions]
         order = np.argsort(wanted, kind="stable")
         ascending = wanted[order]
         if len(ascending) and ascending[-1] - ascending[0] + 1 == len(ascending):
             block = read_rows(self.source, int(ascending[0]), int(ascending[-1]) + 1)
-        elif isinstance(self.source, np.ndarray):  # into one buffer, reused: no heap churn
-            if self._buffer is None or len(self._buffer) < len(ascending):
-                self._buffer = np.empty((max(len(ascending), self.window_rows),
-                                         *self.source.shape[1:]), self.source.dtype)
-            block = np.take(self.source, ascending, axis=0,
-                            out=self._buffer[:len(ascending)])
         elif hasattr(self.source, "oindex"):  # zarr: orthogonal selection of rows
             block = np.asarray(self.source.oindex[ascending])
-        else:
+        else:  # a memory map or a dask array
             block = np.asarray(self.source[ascending])
         if np.array_equal(order, np.arange(len(order))):
-            return np.asarray(block), None
+            return block, None
         inverse = np.empty_like(order)
         inverse[order] = np.arange(len(order))
-        return np.asarray(block), inverse
+        return block, inverse
 
     def read(self, positions):
         """The rows at ``positions`` (in that order) as a tensor on the device.
@@ -190,22 +183,9 @@ class HostRows:
         tensor = self.convert(block)
         if inverse is not None:
             tensor = tensor[torch.from_numpy(inverse)]
-        elif self._buffer is not None and np.shares_memory(tensor.numpy(), self._buffer):
-            tensor = tensor.clone()  # the buffer is refilled by the next read
         if self.device.type == "cuda":
             return tensor.pin_memory().to(self.device, non_blocking=True)
         return tensor.to(self.device)
-
-
-def _positions(index, n):
-    """Positions (a CPU int64 tensor) of a batch index: a slice or an index tensor."""
-    if isinstance(index, slice):
-        return torch.arange(*index.indices(n))
-    return index.cpu()
-
-
-def _size(index, n):
-    return len(range(*index.indices(n))) if isinstance(index, slice) else len(index)
 
 
 def shuffled_blocks(n, block, window, device):
@@ -249,7 +229,7 @@ class StreamedDataset(DeviceDataset):
         window, rows = [], 0
         for index in indexes:
             window.append(index)
-            rows += _size(index, len(self))
+            rows += batch_length(index, len(self))
             if rows >= self.X.window_rows:
                 yield from self._serve(window)
                 window, rows = [], 0
@@ -265,10 +245,10 @@ class StreamedDataset(DeviceDataset):
 
     def _serve(self, window):
         n = len(self)
-        X = self.X.read(torch.cat([_positions(index, n) for index in window]).numpy())
+        X = self.X.read(torch.cat([batch_rows(index, n).cpu() for index in window]).numpy())
         start = 0
         for index in window:
-            stop = start + _size(index, n)
+            stop = start + batch_length(index, n)
             rows = X[start:stop]
             w = self.sample_weight
             yield (rows, rows if self.y is self.X else self.y[index],
