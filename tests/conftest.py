@@ -1,3 +1,5 @@
+import contextlib
+import fcntl
 import warnings
 
 import numpy as np
@@ -7,6 +9,25 @@ from sklearn.exceptions import ConvergenceWarning
 from sklearn.model_selection import ParameterGrid
 from sklearn.preprocessing import StandardScaler
 from sklearn.utils.validation import check_is_fitted
+
+
+@contextlib.contextmanager
+def shared_by_workers(tmp_path_factory, name):
+    """A folder that pytest-xdist's workers share in one test run, held under a lock.
+
+    Yields ``(folder, first)``: ``first`` is True for the one caller that
+    finds ``folder`` not yet marked done, which then fills it; the folder is
+    marked done when that caller's block ends without an error. For work
+    that runs once a test run, however many workers use it.
+    """
+    folder = tmp_path_factory.getbasetemp().parent / name
+    folder.mkdir(exist_ok=True)
+    with open(folder / "lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        done = folder / "done"
+        first = not done.exists()
+        yield folder, first
+        done.touch()
 
 
 def fit_quietly(estimator, *args, **kwargs):

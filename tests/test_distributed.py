@@ -12,6 +12,8 @@ import torch
 
 import sknn
 
+from conftest import shared_by_workers
+
 SCRIPT = textwrap.dedent('''
     import json, os, sys, warnings
     import numpy as np, torch, torch.distributed as dist
@@ -56,19 +58,22 @@ RUNS = {
 }
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")
 def ranks(tmp_path_factory):
+    """The two ranks' results; torchrun runs once a test run, whatever the xdist workers
+    (two torchrun groups started at once on this machine aborted)."""
     if not torch.distributed.is_available():
         pytest.skip("this torch has no torch.distributed")
-    out = tmp_path_factory.mktemp("ranks")
-    script = out / "fit.py"
-    script.write_text(SCRIPT)
-    env = {**os.environ, "OMP_NUM_THREADS": "1"}
-    done = subprocess.run(
-        [sys.executable, "-m", "torch.distributed.run", "--standalone", "--nproc_per_node=2",
-         str(script), str(out), json.dumps(RUNS)],
-        check=False, capture_output=True, text=True, timeout=300, env=env)
-    assert done.returncode == 0, done.stderr[-3000:]
+    with shared_by_workers(tmp_path_factory, "sknn-torchrun") as (out, first):
+        if first:
+            script = out / "fit.py"
+            script.write_text(SCRIPT)
+            env = {**os.environ, "OMP_NUM_THREADS": "1"}
+            done = subprocess.run(
+                [sys.executable, "-m", "torch.distributed.run", "--standalone",
+                 "--nproc_per_node=2", str(script), str(out), json.dumps(RUNS)],
+                check=False, capture_output=True, text=True, timeout=300, env=env)
+            assert done.returncode == 0, done.stderr[-3000:]
     return [json.loads((out / f"rank{r}.json").read_text()) for r in range(2)]
 
 

@@ -9,7 +9,6 @@
   directory).
 """
 
-import fcntl
 import html.parser
 import importlib
 import importlib.util
@@ -26,6 +25,8 @@ import warnings
 import pytest
 
 import sknn
+
+from conftest import shared_by_workers
 
 ROOT = pathlib.Path(__file__).resolve().parent.parent
 DOCS = ROOT / "docs"
@@ -141,11 +142,8 @@ def site(tmp_path_factory):
     for name in ("sphinx", "numpydoc", "myst_parser", "sphinx_gallery",
                  "pydata_sphinx_theme", "sphinx_copybutton", "matplotlib"):
         pytest.importorskip(name, reason="the docs extra is not installed")
-    out = tmp_path_factory.getbasetemp().parent / "sknn-docs-site"
-    out.mkdir(exist_ok=True)
-    with open(out / "lock", "w") as lock:
-        fcntl.flock(lock, fcntl.LOCK_EX)
-        if not (out / "build.log").exists():
+    with shared_by_workers(tmp_path_factory, "sknn-docs-site") as (out, first):
+        if first:
             _build(out)
     log = (out / "build.log").read_text()
     assert (out / "html" / "index.html").exists(), log[-4000:]
