@@ -1,5 +1,6 @@
 import contextlib
 import fcntl
+import os
 import warnings
 
 import numpy as np
@@ -20,7 +21,10 @@ def shared_by_workers(tmp_path_factory, name):
     marked done when that caller's block ends without an error. For work
     that runs once a test run, however many workers use it.
     """
-    folder = tmp_path_factory.getbasetemp().parent / name
+    run = tmp_path_factory.getbasetemp()
+    if os.environ.get("PYTEST_XDIST_WORKER"):  # a worker's folder lies in the run's
+        run = run.parent
+    folder = run / name
     folder.mkdir(exist_ok=True)
     with open(folder / "lock", "w") as lock:
         fcntl.flock(lock, fcntl.LOCK_EX)
