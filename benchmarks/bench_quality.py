@@ -72,8 +72,9 @@ def read_ts(text):
 
 def load(wheel, name):
     """``(X_train, y_train, X_test, y_test)`` of a data set in aeon's wheel."""
+    folder = name.removesuffix("_eq")  # an equal-length version lies beside its set
     with zipfile.ZipFile(wheel) as archive:
-        parts = [read_ts(archive.read(f"aeon/datasets/data/{name}/{name}_{split}.ts")
+        parts = [read_ts(archive.read(f"aeon/datasets/data/{folder}/{name}_{split}.ts")
                          .decode()) for split in ("TRAIN", "TEST")]
     return (*parts[0], *parts[1])
 
