@@ -36,7 +36,7 @@ from skorch.callbacks import EpochTimer
 from skorch.exceptions import DeviceWarning
 
 from ._batch_loop import BatchLoop, BatchPlan
-from ._callbacks import current_row
+from ._callbacks import current_row, unwrap
 from ._data import to_device, weighted_mean
 from ._device import mps_available
 from ._distributed import wrap
@@ -220,30 +220,35 @@ class SknnNet(BatchLoop, NetOutputs, NeuralNet):
 
     @staticmethod
     def copy_callbacks(callbacks):
-        """Copies of ``callbacks`` for a new net; one that cannot be copied is used itself.
+        """Copies of ``callbacks`` for a new net, sharing what each holds.
 
-        Each fit gets fresh callbacks, as it gets a fresh module, and the
-        caller's instances stay as they were. A callback holding what
-        ``copy.deepcopy`` cannot copy (skorch's ``TensorBoard`` with its
-        ``SummaryWriter``) is used as given.
+        Each fit gets its own callback objects, as it gets a fresh module:
+        the state a callback sets on itself while training (skorch's
+        ``EarlyStopping.misses_``, ``LRScheduler.lr_scheduler_``) lands on the
+        net's copy, and the caller's instance keeps its own attributes. The
+        copies are shallow, so what a callback was given is shared, as when
+        skorch uses the instance itself: an Optuna trial it reports to, a
+        ``SummaryWriter``, a logger's run. A callback that cannot be copied
+        is used as given.
 
         Examples
         --------
-        >>> import threading
         >>> from skorch.callbacks import EarlyStopping
         >>> from sknn._training import SknnNet
-        >>> stopper, lock = EarlyStopping(), threading.Lock()
-        >>> copies = SknnNet.copy_callbacks([stopper, ("held", lock)])
-        >>> copies[0] is stopper, copies[1][1] is lock
-        (False, True)
+        >>> log = []
+        >>> stopper = EarlyStopping(sink=log.append)
+        >>> copied, (name, named) = SknnNet.copy_callbacks([stopper, ("stop", stopper)])
+        >>> copied is stopper, named is stopper, copied.sink == stopper.sink
+        (False, False, True)
         """
-        copies = []
-        for callback in callbacks or []:
+        def copied(callback):
             try:
-                copies.append(copy.deepcopy(callback))
+                return copy.copy(callback)
             except (TypeError, AttributeError, RuntimeError, copy.Error, pickle.PickleError):
-                copies.append(callback)
-        return copies
+                return callback
+
+        return [(item[0], copied(item[1])) if unwrap(item) is not item else copied(item)
+                for item in callbacks or []]
 
     def initialize_optimizer(self, triggered_directly=None):
         """Build the optimizer with weight decay on weight matrices only."""

@@ -336,10 +336,38 @@ def test_tensorboard_writes_events_with_the_users_writer(fit, tmp_path):
 
     board = TensorBoard(SummaryWriter(str(tmp_path)))
     estimator = fit([board])
-    assert used(estimator, TensorBoard) is board  # the writer cannot be copied
+    assert used(estimator, TensorBoard).writer is board.writer  # the user's own writer
     events = EventAccumulator(str(tmp_path)).Reload()
     losses = [event.value for event in events.Scalars("Loss/train_loss")]
     np.testing.assert_allclose(losses, estimator.loss_curve_, rtol=1e-6)
+
+
+def test_optuna_pruning_reports_to_the_users_trial_and_prunes(data):
+    optuna = pytest.importorskip("optuna")
+    integration = pytest.importorskip("optuna_integration")
+    optuna.logging.set_verbosity(optuna.logging.WARNING)
+
+    class PruneTheSecond(optuna.pruners.BasePruner):
+        def prune(self, study, trial):
+            return trial.number == 1 and 2 in trial.intermediate_values
+
+    study = optuna.create_study(direction="maximize", pruner=PruneTheSecond())
+    fitted = []
+
+    def objective(trial):
+        model = MLPClassifier(**{**SMALL, "max_iter": 5, "callbacks": [
+            integration.SkorchPruningCallback(trial, "valid_score")]})
+        fitted.append(model)
+        fit_quietly(model, *data, X_val=data[0], y_val=data[1])
+        return model.score(*data)
+
+    study.optimize(objective, n_trials=2)
+    done, pruned = study.trials
+    assert done.state == optuna.trial.TrialState.COMPLETE
+    assert list(done.intermediate_values.values()) == fitted[0].validation_scores_
+    assert pruned.state == optuna.trial.TrialState.PRUNED  # TrialPruned left the fit
+    assert sorted(pruned.intermediate_values) == [0, 1, 2]
+    assert not hasattr(fitted[1], "net_")  # and left the estimator unfitted
 
 
 def test_mlflow_logger_logs_metrics_and_artifacts(fit, tmp_path, monkeypatch):
