@@ -345,6 +345,11 @@ class _BaseConv(BaseNeuralNet):
         scored 0.794, and 300 epochs at 0.001 0.829 and 0.794; GunPoint and
         ItalyPowerDemand: see ``benchmarks/bench_architectures.py``.
 
+        The paper's ensemble is scikit-learn's soft vote over networks of
+        different seeds: ``VotingClassifier([(f"net{i}",
+        ConvClassifier.inception_time(random_state=i)) for i in range(5)],
+        voting="soft")`` averages their probabilities.
+
         ${recipe_parameters}
 
         Examples

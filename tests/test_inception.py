@@ -103,6 +103,22 @@ def test_inception_time_recipe_fits_signals():
     assert model.embed(X[:3]).shape == (3, 128)  # the globally pooled features
 
 
+def test_the_papers_ensemble_is_a_soft_vote_over_seeds():
+    from sklearn.ensemble import VotingClassifier
+
+    rng = np.random.RandomState(0)
+    X = rng.normal(size=(30, 1, 24)).astype(np.float32)
+    y = np.where(X[:, 0, :12].mean(1) > 0, "up", "down")  # string labels, 3-D input
+    small = dict(filters=(4,) * 3, inception=(7, 3), bottleneck=2, max_iter=3)
+    ensemble = VotingClassifier(
+        [(f"seed{seed}", ConvClassifier.inception_time(random_state=seed, **small))
+         for seed in range(3)], voting="soft").fit(X, y)
+    members = [net.predict_proba(X) for net in ensemble.estimators_]
+    assert not np.allclose(members[0], members[1])  # the seeds differ
+    np.testing.assert_allclose(ensemble.predict_proba(X), np.mean(members, axis=0), atol=1e-6)
+    assert set(ensemble.predict(X)) <= {"up", "down"}
+
+
 def test_a_regressor_takes_inception_modules_too():
     rng = np.random.RandomState(0)
     X = rng.normal(size=(40, 2, 16)).astype(np.float32)
