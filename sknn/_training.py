@@ -394,8 +394,8 @@ class SknnNet(BatchLoop, NetOutputs, NeuralNet):
                 self.module_.to(home, torch.float32)
             if self.distributed:
                 # The DistributedDataParallel wrapper holds the process group:
-                # nothing of it outlives the fit (a group destroyed while a
-                # wrapper lives aborts gloo's teardown at exit).
+                # it goes with the fit (a later fit may run in another group,
+                # or in none).
                 self.__dict__.pop("_compiled_module", None)
         self.notify("on_train_end", X=X, y=y)
         self.module_.eval()
