@@ -345,8 +345,8 @@ class _BaseConv(BaseNeuralNet):
         scored 0.794, and 300 epochs at 0.001 0.829 and 0.794. Seed 0, one
         thread: OSULeaf 0.942 (published 0.942), ACSF1 0.930 (0.920);
         PickupGestureWiimoteZ 0.700 to 0.740 over five seeds, their ensemble
-        0.740 (0.760). GunPoint
-        and ItalyPowerDemand: see ``benchmarks/bench_architectures.py``.
+        0.740 (0.760). GunPoint and ItalyPowerDemand: see
+        ``benchmarks/bench_architectures.py``.
 
         The paper's ensemble is scikit-learn's soft vote over networks of
         different seeds: ``VotingClassifier([(f"net{i}",
