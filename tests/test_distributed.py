@@ -2,9 +2,11 @@
 
 import json
 import os
+import signal
 import subprocess
 import sys
 import textwrap
+import time
 
 import numpy as np
 import pytest
@@ -42,9 +44,10 @@ SCRIPT = textwrap.dedent('''
                          "valid": model.validation_scores_,
                          "rows": sum(model.net_.history[:, "batches", :, "rows"], []),
                          "wrapper kept": "_compiled_module" in model.net_.__dict__}
-    with open(os.path.join(sys.argv[1], f"rank{rank}.json"), "w") as f:
+    path = os.path.join(sys.argv[1], f"rank{rank}.json")
+    with open(path + ".part", "w") as f:
         json.dump(results, f)
-    dist.barrier()
+    os.replace(path + ".part", path)  # whole, before the teardown
     dist.destroy_process_group()
     # gloo's threads can abort the interpreter's own teardown (SIGABRT,
     # "terminate called without an active exception", about one run in ten
@@ -64,6 +67,36 @@ RUNS = {
 }
 
 
+def run_ranks(out, timeout=300, teardown=30):
+    """Run the script on two ranks under torchrun until both have written their results.
+
+    The ranks write their results before the process group's teardown, where
+    gloo can abort (seen with torch 2.13) or hang (seen once with torch 2.2):
+    that is torch's, so a torchrun still running ``teardown`` seconds after
+    the results, or failing after them, is stopped and its results used.
+    """
+    results = [out / f"rank{r}.json" for r in range(2)]
+    log = out / "torchrun.log"
+    with open(log, "w") as sink:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "torch.distributed.run", "--standalone",
+             "--nproc_per_node=2", str(out / "fit.py"), str(out), json.dumps(RUNS)],
+            stdout=sink, stderr=subprocess.STDOUT, start_new_session=True,
+            env={**os.environ, "OMP_NUM_THREADS": "1"})
+        start, written = time.monotonic(), None
+        while process.poll() is None and time.monotonic() - start < timeout:
+            if written is None and all(path.exists() for path in results):
+                written = time.monotonic()
+            if written is not None and time.monotonic() - written > teardown:
+                break
+            time.sleep(0.2)
+        if process.poll() is None:
+            os.killpg(process.pid, signal.SIGKILL)  # torchrun and its ranks
+            process.wait()
+    assert all(path.exists() for path in results), log.read_text()[-3000:]
+    return results
+
+
 @pytest.fixture(scope="session")
 def ranks(tmp_path_factory):
     """The two ranks' results; torchrun runs once a test run, whatever the xdist workers."""
@@ -71,14 +104,8 @@ def ranks(tmp_path_factory):
         pytest.skip("this torch has no torch.distributed")
     with shared_by_workers(tmp_path_factory, "sknn-torchrun") as (out, first):
         if first:
-            script = out / "fit.py"
-            script.write_text(SCRIPT)
-            env = {**os.environ, "OMP_NUM_THREADS": "1"}
-            done = subprocess.run(
-                [sys.executable, "-m", "torch.distributed.run", "--standalone",
-                 "--nproc_per_node=2", str(script), str(out), json.dumps(RUNS)],
-                check=False, capture_output=True, text=True, timeout=300, env=env)
-            assert done.returncode == 0, done.stderr[-3000:]
+            (out / "fit.py").write_text(SCRIPT)
+            run_ranks(out)
     return [json.loads((out / f"rank{r}.json").read_text()) for r in range(2)]
 
 
