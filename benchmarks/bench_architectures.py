@@ -25,7 +25,7 @@ import time
 import warnings
 
 import numpy as np
-from bench_quality import as_signals, fetch_archive, load
+from bench_quality import as_signals, fetch_archive, load, n_threads
 from sklearn.datasets import load_digits
 from sklearn.ensemble import VotingClassifier
 from sklearn.exceptions import ConvergenceWarning
@@ -140,7 +140,7 @@ if __name__ == "__main__":
     parser.add_argument("--ucr-epochs", type=int, default=None,
                         help="max_iter for InceptionTime (default: the recipe's)")
     parser.add_argument("--aeon-wheel", default=None, help="a downloaded aeon wheel")
-    parser.add_argument("--threads", default="auto",
+    parser.add_argument("--threads", default="auto", type=n_threads,
                         help="n_threads of the InceptionTime fits: 'auto' or an int (1 keeps "
                              "a fit to one core on a shared machine)")
     parser.add_argument("--ensemble", type=int, default=1,
@@ -157,8 +157,7 @@ if __name__ == "__main__":
         "googlenet": lambda: digit_images("googlenet", 10 if args.quick else None),
         "ucr": lambda: inception_time(_aeon_wheel(args.aeon_wheel), args.ucr_epochs,
                                       [name for name in args.sets.split(",") if name],
-                                      args.threads if args.threads == "auto"
-                                      else int(args.threads), args.ensemble),
+                                      args.threads, args.ensemble),
     }
     if args.skip_ucr:
         tasks.pop("ucr")

@@ -86,6 +86,11 @@ def as_signals(X):
     return X[:, None, :].astype(np.float32)
 
 
+def n_threads(value):
+    """The ``--threads`` option as an estimator's ``n_threads``: 'auto' or an int."""
+    return value if value == "auto" else int(value)
+
+
 def _line(text):
     print(text, flush=True)
 
@@ -205,27 +210,26 @@ def main():
     parser.add_argument("--sets", default=",".join(PUBLISHED_UCR))
     parser.add_argument("--seeds", default="0,1")
     parser.add_argument("--skip", default="")
-    parser.add_argument("--threads", default="auto",
+    parser.add_argument("--threads", default="auto", type=n_threads,
                         help="n_threads of every model: 'auto' (the default) or an int; 1 "
                              "keeps each fit to one core on a shared machine")
     args = parser.parse_args()
-    threads = args.threads if args.threads == "auto" else int(args.threads)
     sets = [name for name in args.sets.split(",") if name]
     seeds = [int(seed) for seed in args.seeds.split(",")]
     skip = set(args.skip.split(","))
     warnings.filterwarnings("ignore", message="Stochastic Optimizer")
-    _line(f"torch threads: {__import__('torch').get_num_threads()}, n_threads={threads!r}, "
+    _line(f"torch threads: {__import__('torch').get_num_threads()}, n_threads={args.threads!r}, "
           f"CPUs: {os.cpu_count()}, load average {os.getloadavg()[0]:.1f}")
     with tempfile.TemporaryDirectory() as folder:
         wheel = fetch_archive(folder) if {"ucr", "uea"} - skip else None
         if "ucr" not in skip:
-            bench_ucr(wheel, sets, seeds, threads)
+            bench_ucr(wheel, sets, seeds, args.threads)
         if "uea" not in skip:
-            bench_uea(wheel, seeds, threads)
+            bench_uea(wheel, seeds, args.threads)
     if "digits" not in skip:
-        bench_digits(threads)
+        bench_digits(args.threads)
     if "mackey" not in skip:
-        bench_mackey_glass(threads)
+        bench_mackey_glass(args.threads)
 
 
 if __name__ == "__main__":
