@@ -164,7 +164,8 @@ if __name__ == "__main__":
                         help="n_threads of the InceptionTime fits: 'auto' or an int (1 keeps "
                              "a fit to one core on a shared machine)")
     parser.add_argument("--seeds", type=int, default=1,
-                        help="InceptionTime: networks of seeds 0 to N-1, one by one, and their mean")
+                        help="InceptionTime: networks of seeds 0 to N-1, one by one, "
+                             "and their mean")
     parser.add_argument("--ensemble", type=int, default=1,
                         help="InceptionTime as the paper's ensemble of this many networks")
     parser.add_argument("--sets", default=",".join(PUBLISHED),
