@@ -33,6 +33,19 @@ class FailAtEpoch(Callback):
             raise self.error("boom")
 
 
+@pytest.fixture(autouse=True)
+def ctrl_c_handled():
+    """Python's Ctrl-C handler, which a process started in the background lacks.
+
+    A non-interactive shell starts a background job (``make test &``, nohup) with
+    SIGINT ignored, and Python then installs no handler: :class:`FailAtEpoch`'s
+    SIGINT would never arrive, as a real Ctrl-C would not.
+    """
+    previous = signal.signal(signal.SIGINT, signal.default_int_handler)
+    yield
+    signal.signal(signal.SIGINT, previous)
+
+
 @pytest.fixture(scope="module")
 def iris():
     X, y = load_iris(return_X_y=True)
