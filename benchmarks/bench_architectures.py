@@ -140,17 +140,17 @@ def inception_time(wheel, max_iter, sets=tuple(PUBLISHED), threads="auto", seeds
                  "members " + " ".join(f"{score:.3f}" for score in members) + f", {size}")
             continue
         published = PUBLISHED[name]["one"]
-        scores = []
+        scores, seconds = [], []
         for seed in range(seeds):
             start = time.perf_counter()
             model = ConvClassifier.inception_time(random_state=seed, **params).fit(X, y)
             scores.append(model.score(X_test, y_test))
+            seconds.append(time.perf_counter() - start)
             line(f"inception_time() {name} seed {seed} (one: {published:.4f})", scores[-1],
-                 published - 0.03, time.perf_counter() - start,
-                 f"{model.n_iter_} epochs, {size}")
+                 published - 0.03, seconds[-1], f"{model.n_iter_} epochs, {size}")
         if seeds > 1:
             line(f"inception_time() {name} mean of {seeds} (one: {published:.4f})",
-                 float(np.mean(scores)), published - 0.03, 0)
+                 float(np.mean(scores)), published - 0.03, sum(seconds), "in all")
 
 
 if __name__ == "__main__":
