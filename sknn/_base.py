@@ -6,6 +6,7 @@ input check and the module; tasks (classifier, regressor) supply the target
 hooks (see :mod:`sknn._tasks`).
 """
 
+import copy
 import warnings
 from numbers import Integral, Real
 
@@ -22,8 +23,10 @@ from ._callbacks import (
     Convergence,
     LearningRateSchedule,
     ProgressLog,
+    callback_names,
     check_callbacks,
     check_monitors,
+    unwrap,
 )
 from ._data import (
     batch_length,
@@ -73,6 +76,57 @@ class BaseNeuralNet(Prediction, FittedAttributes, VersionedState, BaseEstimator)
     # the "?" and parameter links of the HTML repr: the API reference's page
     _doc_link_module = "sknn"
     _doc_link_template = DOC_LINK_TEMPLATE
+
+    # -- callbacks__<name>__<param> parameters, as skorch's ----------------
+    def get_params(self, deep=True):
+        """Get the parameters of the estimator; with ``deep``, also the callbacks'.
+
+        Parameters
+        ----------
+        deep : bool, default=True
+            Also return each callback as ``callbacks__<name>`` and its
+            parameters as ``callbacks__<name>__<param>``, named as skorch
+            names them (the name of a ``(name, callback)`` pair, else the
+            class name).
+
+        Returns
+        -------
+        params : dict
+            Parameter names mapped to their values.
+        """
+        params = super().get_params(deep=deep)
+        if deep and isinstance(self.callbacks, list):
+            for name, item in zip(callback_names(self.callbacks), self.callbacks):
+                callback = unwrap(item)
+                params[f"callbacks__{name}"] = callback
+                if hasattr(callback, "get_params"):  # checked at fit, not here
+                    params.update({f"callbacks__{name}__{key}": value
+                                   for key, value in callback.get_params().items()})
+        return params
+
+    def set_params(self, **params):
+        """Set parameters; ``callbacks__<name>__<param>`` sets a callback's parameter.
+
+        As in skorch, ``callbacks__<name>`` replaces a callback (None removes
+        it). ``callbacks`` is replaced by a new list holding a copy of each
+        callback changed: the callbacks passed are left as they were.
+
+        Parameters
+        ----------
+        **params : dict
+            Estimator parameters.
+
+        Returns
+        -------
+        self : object
+            The estimator.
+        """
+        routed = {name[len("callbacks__"):]: params.pop(name)
+                  for name in list(params) if name.startswith("callbacks__")}
+        super().set_params(**params)
+        if routed:
+            self.callbacks = _set_callback_params(self.callbacks, routed)
+        return self
 
     def __new__(cls, *args, **kwargs):
         # skorch's keywords (lr=, max_epochs=, ...) get an error naming sknn's.
@@ -438,3 +492,26 @@ class BaseNeuralNet(Prediction, FittedAttributes, VersionedState, BaseEstimator)
 
 
 partial_fit_available = available_if(_stochastic)
+
+
+def _set_callback_params(callbacks, routed):
+    """A new ``callbacks`` list with ``routed`` (``"<name>__<param>"`` or
+    ``"<name>"`` to value) set on shallow copies of the named callbacks."""
+    items = list(callbacks) if isinstance(callbacks, list) else []
+    names = callback_names(items)
+    for key, value in routed.items():
+        name, _, param = key.partition("__")
+        if name not in names:
+            raise ValueError(
+                f"Invalid parameter 'callbacks__{key}': no callback is named {name!r}. "
+                f"The callbacks' names: {names}; name one with a (name, callback) pair.")
+        i = names.index(name)
+        if not param:
+            items[i] = (name, value)
+            continue
+        callback = copy.copy(unwrap(items[i]))
+        callback.set_params(**{param: value})
+        items[i] = (name, callback) if unwrap(items[i]) is not items[i] else callback
+    kept = [item for item in items if unwrap(item) is not None]
+    return kept or None
+

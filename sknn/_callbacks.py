@@ -235,6 +235,25 @@ def unwrap(item):
     return item
 
 
+def callback_names(callbacks):
+    """The name of each ``callbacks`` item, as skorch names them.
+
+    A ``(name, callback)`` pair has its name, a callback its class name; a
+    name that several items share gets ``_1``, ``_2``, ... appended.
+
+    Examples
+    --------
+    >>> from skorch.callbacks import EarlyStopping, EpochScoring
+    >>> from sknn._callbacks import callback_names
+    >>> callback_names([EpochScoring("f1"), EpochScoring("r2"), ("stop", EarlyStopping())])
+    ['EpochScoring_1', 'EpochScoring_2', 'stop']
+    """
+    names = [item[0] if unwrap(item) is not item else type(item).__name__
+             for item in callbacks or []]
+    return [f"{name}_{names[:i].count(name) + 1}" if names.count(name) > 1 else name
+            for i, name in enumerate(names)]
+
+
 def current_row(history):
     """The epoch's own row of a skorch ``History``.
 

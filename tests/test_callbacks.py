@@ -277,6 +277,33 @@ def test_lr_scheduler_and_epoch_scoring_in_grid_search(data):
     assert np.all(np.isfinite(search.cv_results_["mean_test_score"]))
 
 
+def test_callback_parameters_are_nested_parameters_as_in_skorch(data):
+    X, y = data
+    stop, scoring = EarlyStopping(patience=5), EpochScoring("accuracy", lower_is_better=False)
+    estimator = MLPClassifier(**{**SMALL, "callbacks": [("stop", stop), scoring]},
+                              early_stopping=True)
+    params = estimator.get_params()
+    assert params["callbacks__stop__patience"] == 5
+    assert params["callbacks__EpochScoring__scoring"] == "accuracy"
+    assert "callbacks__stop" not in estimator.get_params(deep=False)
+
+    estimator.set_params(callbacks__stop__patience=1, alpha=0.01)
+    assert estimator.get_params()["callbacks__stop__patience"] == 1
+    assert estimator.alpha == 0.01
+    assert stop.patience == 5  # the callback passed is left as it was
+    with pytest.raises(ValueError, match="no callback is named 'EarlyStopping'"):
+        estimator.set_params(callbacks__EarlyStopping__patience=2)
+
+    search = fit_quietly(GridSearchCV(estimator, {"callbacks__stop__patience": [0, 2]}, cv=2),
+                         X, y)
+    trained = [used(search.best_estimator_, EarlyStopping).patience]
+    assert trained == [search.best_params_["callbacks__stop__patience"]]
+    assert search.cv_results_["param_callbacks__stop__patience"].tolist() == [0, 2]
+
+    estimator.set_params(callbacks__EpochScoring=None)  # as skorch: None removes it
+    assert [name for name, _ in estimator.callbacks] == ["stop"]
+
+
 # -- gradients and parameters ---------------------------------------------------------
 
 def test_gradient_norm_clipping_bounds_each_step(fit):
