@@ -263,6 +263,11 @@ class SknnNet(BatchLoop, NetOutputs, NeuralNet):
             {"params": [p for p in params if p.ndim <= 1], "weight_decay": 0.0},
         ]
         self.optimizer_ = build_optimizer(self.optimizer, groups, lr=self.lr, **kwargs)
+        # A warm start keeps the history, so skorch's LRScheduler resumes its
+        # schedule (last_epoch = epochs so far), which reads each group's
+        # initial_lr: the rate a schedule started from an epoch 0 would set.
+        for group in self.optimizer_.param_groups:
+            group.setdefault("initial_lr", group["lr"])
         return self
 
     def on_batch_end(self, net, batch=None, training=False, y_pred=None, **kwargs):

@@ -247,6 +247,17 @@ def test_lr_scheduler_per_epoch_and_per_batch(fit):
     assert lr(estimator) == pytest.approx(0.01 * 0.5 ** 12)
 
 
+def test_lr_scheduler_resumes_over_a_warm_start(data):
+    estimator = MLPClassifier(**SMALL, warm_start=True,
+                              callbacks=[LRScheduler("StepLR", step_size=1, gamma=0.5)])
+    fit_quietly(estimator, *data)
+    # The warm fit's optimizer starts again at learning_rate_init, as scikit-learn's
+    # does; skorch's scheduler resumes on it (this used to raise: no initial_lr).
+    fit_quietly(estimator, *data)
+    assert estimator.net_.history[:, "event_lr"] == pytest.approx(
+        [0.01, 0.005, 0.0025, 0.005, 0.0025, 0.00125])
+
+
 def test_reduce_lr_on_plateau_per_epoch_and_per_batch(fit):
     plateau = functools.partial(LRScheduler, torch.optim.lr_scheduler.ReduceLROnPlateau,
                                 monitor="train_loss", patience=0, threshold=1.0,
